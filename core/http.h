@@ -1,0 +1,86 @@
+#ifndef PECCTL_HTTP_H
+#define PECCTL_HTTP_H
+#include <stddef.h>
+#include "pecctl/plugin.h"
+
+/* HTTP sessions on libcurl: one easy handle with its own cookie engine per
+ * session; TLS verified, TLS 1.2 minimum; redirects followed by us, so that
+ * credentials never reach another origin. Plain C: no Lua here. */
+
+struct http_session;
+
+struct http_config {
+	const char *sandbox;     /* "HOST:PORT": every host connects there (CONNECT_TO) */
+	const char *cacert;      /* CA bundle file, NULL for the system's */
+	long timeout_ms;         /* whole request, 0 = default 30 s */
+	size_t max_body;         /* response body cap, 0 = default 8 MiB */
+	int max_redirects;       /* 0 = default 10 */
+	void *share;             /* a CURLSH* shared between workers, or NULL */
+};
+
+struct http_header {
+	char *name;
+	char *value;
+};
+
+struct http_request {
+	const char *method;             /* "GET", "POST", ... */
+	const char *url;
+	const char *const *headers;     /* NULL-terminated "Name: value", or NULL */
+	const char *body;               /* may be NULL */
+	size_t body_len;
+	int no_redirects;               /* return 3xx answers as they are */
+};
+
+struct http_response {
+	long status;
+	char *url;                      /* final URL after redirects */
+	char *body;                     /* NUL-terminated */
+	size_t body_len;
+	struct http_header *headers;    /* of the final response */
+	size_t n_headers;
+	double elapsed_s;               /* total, redirects included */
+	int redirects;
+};
+
+/* Called after every exchange (each redirect hop too), for traces. The
+ * request body and headers are the ones sent; secrets in them are the
+ * observer's to redact. */
+struct http_exchange {
+	const char *method;
+	const char *url;
+	const char *const *request_headers;  /* NULL-terminated */
+	const char *request_body;
+	size_t request_body_len;
+	const struct http_response *response; /* NULL when it failed */
+	const struct pecctl_error *error;     /* NULL when it got an answer */
+	double started_at;                    /* epoch seconds */
+	double connect_s, tls_s, wait_s, receive_s; /* phases, for HAR timings */
+};
+typedef void (*http_observer_fn)(void *userdata, const struct http_exchange *x);
+
+struct http_session *http_session_new(const struct http_config *cfg, struct pecctl_error *err);
+void http_session_free(struct http_session *s);
+void http_session_set_observer(struct http_session *s, http_observer_fn fn, void *userdata);
+
+/* 0 and *out (free with http_response_free) for any HTTP status; -1 and err
+ * (network, timeout, tls, body too large) when there is no answer. */
+int http_session_request(struct http_session *s, const struct http_request *req,
+			 struct http_response **out, struct pecctl_error *err);
+void http_response_free(struct http_response *r);
+/* Case-insensitive header lookup on the final response; NULL when absent. */
+const char *http_response_header(const struct http_response *r, const char *name);
+
+/* Cookies the session holds, as Netscape-format lines (for `cookies()`);
+ * caller frees. */
+char *http_session_cookies(struct http_session *s);
+/* Counters for reports and benchmarks. */
+long http_session_requests(const struct http_session *s);
+long http_session_connections(const struct http_session *s);
+
+/* application/x-www-form-urlencoded encoding of one value; caller frees. */
+char *http_url_encode(const char *value, size_t len);
+/* Resolve a possibly relative URL against a base; caller frees. */
+char *http_resolve_url(const char *base, const char *ref);
+
+#endif

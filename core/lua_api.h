@@ -15,6 +15,13 @@ int lua_open_secret(lua_State *L);  /* pecctl.secrets: new, resolve, is_secret, 
 int lua_open_prompt(lua_State *L);  /* pecctl.prompt: otp, confirm */
 int lua_open_provider(lua_State *L);/* pecctl.providers: list, for_account, open */
 
+/* HTTP sessions: the userdata type "pecctl.session". */
+struct http_session;
+/* pecctl.session{...} itself: options table at index 1 (may be absent). */
+int lua_http_session_new(lua_State *L);
+/* The session at idx, raising a type error when it is not one. */
+struct http_session *lua_http_check_session(lua_State *L, int idx);
+
 /* Expected failures: push nil and an error table {code=, message=, field=,
  * status=} and return 2, for `return lua_push_error(L, &err);`. */
 int lua_push_error(lua_State *L, const struct pecctl_error *err);

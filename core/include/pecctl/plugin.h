@@ -43,9 +43,13 @@ extern "C" {
 #define PECCTL_MAKE_VERSION(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 #define PECCTL_ABI_VERSION PECCTL_MAKE_VERSION(PECCTL_ABI_MAJOR, PECCTL_ABI_MINOR)
 
+/* Both plugin symbols are marked default-visible here, so a plugin built
+ * with -fvisibility=hidden (as it should be) still exports them. */
+#define PECCTL_PLUGIN_EXPORT __attribute__((visibility("default")))
+
 /* Exported by every plugin so the loader can check it before calling init. */
+PECCTL_PLUGIN_EXPORT extern const uint32_t pecctl_plugin_abi_version;
 #define PECCTL_PLUGIN_DECLARE() \
-	__attribute__((visibility("default"))) \
 	const uint32_t pecctl_plugin_abi_version = PECCTL_ABI_VERSION
 
 /* Opaque handles: a plugin never sees inside them. */
@@ -232,7 +236,8 @@ struct pecctl_host {
 
 /* Implemented by every plugin. Returns 0, or -1 after logging why. */
 typedef int (*pecctl_plugin_init_fn)(const struct pecctl_host *host, struct pecctl_registry *reg);
-int pecctl_plugin_init(const struct pecctl_host *host, struct pecctl_registry *reg);
+PECCTL_PLUGIN_EXPORT int pecctl_plugin_init(const struct pecctl_host *host,
+					 struct pecctl_registry *reg);
 
 /* Fill an error in one line: pecctl_error_set(err, PECCTL_E_AUTH, "wrong password"). */
 static inline void pecctl_error_set(struct pecctl_error *err, const char *code, const char *message)

@@ -56,6 +56,7 @@ struct http_exchange {
 	const struct pecctl_error *error;     /* NULL when it got an answer */
 	double started_at;                    /* epoch seconds */
 	double connect_s, tls_s, wait_s, receive_s; /* phases, for HAR timings */
+	double dns_s, send_s;                 /* 0 when not measured (reused connection) */
 };
 typedef void (*http_observer_fn)(void *userdata, const struct http_exchange *x);
 
@@ -64,7 +65,11 @@ void http_session_free(struct http_session *s);
 void http_session_set_observer(struct http_session *s, http_observer_fn fn, void *userdata);
 
 /* 0 and *out (free with http_response_free) for any HTTP status; -1 and err
- * (network, timeout, tls, body too large) when there is no answer. */
+ * when there is no answer: network (DNS, connect, TLS, dropped), timeout,
+ * unknown_outcome (a non-GET request was sent, then the connection dropped
+ * or timed out), portal_changed (body over max_body, huge headers), portal
+ * (too many redirects), invalid (bad URL or method). Request header lines
+ * must not contain CR or LF (callers validate). */
 int http_session_request(struct http_session *s, const struct http_request *req,
 			 struct http_response **out, struct pecctl_error *err);
 void http_response_free(struct http_response *r);

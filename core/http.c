@@ -1,0 +1,1016 @@
+/* HTTP sessions on libcurl. One easy handle per session: its own cookie
+ * engine, kept-alive connections, verified TLS 1.2+. Redirects are followed
+ * here rather than by libcurl so that credentials and the caller's headers
+ * stay with the origin they were given for. Callbacks only record; every
+ * decision is taken after curl_easy_perform returns. */
+#include "http.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#ifndef PECCTL_VERSION
+#define PECCTL_VERSION "dev"
+#endif
+
+#define HTTP_DEFAULT_TIMEOUT_MS 30000L
+#define HTTP_DEFAULT_MAX_BODY ((size_t)8 << 20)
+#define HTTP_DEFAULT_MAX_REDIRECTS 10
+#define HTTP_MAX_HEAD_BYTES ((size_t)256 << 10)  /* header block of one response */
+#define HTTP_MAX_SENT_BYTES ((size_t)256 << 10)  /* request headers kept for the observer */
+#define HTTP_MAX_HEADERS 500
+
+/* A growing byte buffer with a hard cap. Buffers that may hold secrets
+ * (request headers with credentials) are wiped when they move or die. */
+struct http_buf {
+	char *data;
+	size_t len, cap, max;
+	int overflow;   /* an append went past max */
+	int nomem;
+	int secret;
+};
+
+struct http_session {
+	CURL *curl;
+	struct curl_slist connect_to;   /* one node, pointing at connect_to_spec */
+	char *connect_to_spec;
+	long timeout_ms;
+	size_t max_body;
+	int max_redirects;
+	http_observer_fn observer;
+	void *observer_data;
+	long n_requests;
+	long n_connections;
+	/* Filled by the callbacks during one transfer. */
+	struct http_buf body;
+	struct http_buf head;
+	struct http_buf sent;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* What one transfer (one hop) produced besides the response. */
+struct http_hop {
+	const char *method;
+	const char *url;
+	const char *body;
+	size_t body_len;
+	double started_at;
+	double dns_s, connect_s, tls_s, send_s, wait_s, receive_s, total_s;
+	char *redirect_url;   /* absolute Location, when the answer was a redirect */
+};
+
+static pthread_once_t http_global_once = PTHREAD_ONCE_INIT;
+static CURLcode http_global_rc = CURLE_FAILED_INIT;
+
+static void http_global_init(void)
+{
+	http_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* --- buffers --- */
+
+static void buf_init(struct http_buf *b, size_t max, int secret)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+	b->secret = secret;
+}
+
+static void buf_release(struct http_buf *b)
+{
+	if (b->data && b->secret)
+		sodium_memzero(b->data, b->cap);
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->overflow = b->nomem = 0;
+}
+
+/* Forget the contents but keep the memory for the next transfer. */
+static void buf_reset(struct http_buf *b, size_t max)
+{
+	if (b->data && b->secret)
+		sodium_memzero(b->data, b->len);
+	b->len = 0;
+	b->max = max;
+	b->overflow = b->nomem = 0;
+}
+
+/* Append n bytes, keeping room for a NUL; -1 past the cap or out of memory. */
+static int buf_append(struct http_buf *b, const char *p, size_t n)
+{
+	size_t need, cap;
+	char *mem;
+
+	if (n > b->max || b->len > b->max - n) {
+		b->overflow = 1;
+		return -1;
+	}
+	need = b->len + n + 1;
+	if (need > b->cap) {
+		cap = b->cap ? b->cap : 1024;
+		while (cap < need)
+			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+		if (cap > b->max + 1)
+			cap = b->max + 1;
+		if (b->secret) {
+			/* realloc could leave a copy of the old bytes behind */
+			mem = malloc(cap);
+			if (mem && b->data) {
+				memcpy(mem, b->data, b->len);
+				sodium_memzero(b->data, b->cap);
+				free(b->data);
+			}
+		} else {
+			mem = realloc(b->data, cap);
+		}
+		if (!mem) {
+			b->nomem = 1;
+			return -1;
+		}
+		b->data = mem;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/* --- libcurl callbacks: record only --- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *userdata)
+{
+	struct http_buf *b = userdata;
+	size_t len = size * n;
+
+	if (len && buf_append(b, p, len) < 0)
+		return 0;  /* aborts the transfer; the flags say why */
+	return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *userdata)
+{
+	struct http_buf *b = userdata;
+	size_t len = size * n;
+
+	/* A status line starts a new response (after a 1xx): keep the last only. */
+	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
+		buf_reset(b, b->max);
+	if (len && buf_append(b, p, len) < 0)
+		return 0;
+	return len;
+}
+
+static int on_debug(CURL *curl, curl_infotype type, char *p, size_t n, void *userdata)
+{
+	struct http_buf *b = userdata;
+
+	(void)curl;
+	if (type == CURLINFO_HEADER_OUT) {
+		buf_reset(b, b->max);  /* a retried request replaces the first attempt */
+		buf_append(b, p, n);
+	}
+	return 0;
+}
+
+/* --- small helpers --- */
+
+static double now_epoch(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void set_error(struct pecctl_error *err, const char *code, long status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void set_error(struct pecctl_error *err, const char *code, long status, const char *fmt, ...)
+{
+	char msg[sizeof(err->message)];
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	memset(err, 0, sizeof(*err));
+	pecctl_error_set(err, code, msg);
+	err->http_status = status;
+}
+
+struct http_origin {
+	char *scheme;
+	char *host;
+	char *port;
+};
+
+static void origin_free(struct http_origin *o)
+{
+	curl_free(o->scheme);
+	curl_free(o->host);
+	curl_free(o->port);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Scheme, host and port (default port filled in); -1 for a URL curl rejects. */
+static int origin_of(const char *url, struct http_origin *o)
+{
+	CURLU *u = curl_url();
+	int rc = -1;
+
+	memset(o, 0, sizeof(*o));
+	if (!u)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		rc = 0;
+	curl_url_cleanup(u);
+	if (rc < 0)
+		origin_free(o);
+	return rc;
+}
+
+static int same_origin(const struct http_origin *a, const struct http_origin *b)
+{
+	return strcasecmp(a->scheme, b->scheme) == 0 && strcasecmp(a->host, b->host) == 0 &&
+	       strcmp(a->port, b->port) == 0;
+}
+
+/* The host of url for messages, "?" when it has none. */
+static void host_of(const char *url, char *buf, size_t cap)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+
+	snprintf(buf, cap, "?");
+	if (!u)
+		return;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		snprintf(buf, cap, "%s", host);
+	curl_free(host);
+	curl_url_cleanup(u);
+}
+
+static int method_is(const char *method, const char *name)
+{
+	return strcasecmp(method, name) == 0;
+}
+
+/* Methods whose repetition is harmless: a failure after sending them is
+ * a plain network error, never an unknown outcome. */
+static int method_is_safe(const char *method)
+{
+	return method_is(method, "GET") || method_is(method, "HEAD") ||
+	       method_is(method, "OPTIONS");
+}
+
+static int valid_method(const char *m)
+{
+	size_t i;
+
+	if (!m[0] || strlen(m) > 32)
+		return 0;
+	for (i = 0; m[i]; i++)
+		if (!((m[i] >= 'A' && m[i] <= 'Z') || (m[i] >= 'a' && m[i] <= 'z') || m[i] == '-' ||
+		      m[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* --- sessions --- */
+
+struct http_session *http_session_new(const struct http_config *cfg, struct pecctl_error *err)
+{
+	static const struct http_config defaults;
+	struct http_session *s;
+	const char *colon;
+	size_t n;
+	int ok = 1;
+
+	if (!cfg)
+		cfg = &defaults;
+	pthread_once(&http_global_once, http_global_init);
+	if (http_global_rc != CURLE_OK) {
+		set_error(err, PECCTL_E_INTERNAL, 0, "cannot initialise libcurl: %s",
+			  curl_easy_strerror(http_global_rc));
+		return NULL;
+	}
+	if (cfg->sandbox && cfg->sandbox[0]) {
+		colon = strrchr(cfg->sandbox, ':');
+		if (!colon || colon == cfg->sandbox || !colon[1] ||
+		    strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
+			set_error(err, PECCTL_E_INVALID, 0,
+				  "bad sandbox address '%s': expected HOST:PORT", cfg->sandbox);
+			return NULL;
+		}
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		set_error(err, PECCTL_E_INTERNAL, 0, "out of memory");
+		return NULL;
+	}
+	s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+	s->max_body = cfg->max_body > 0 ? cfg->max_body : HTTP_DEFAULT_MAX_BODY;
+	s->max_redirects = cfg->max_redirects > 0 ? cfg->max_redirects : HTTP_DEFAULT_MAX_REDIRECTS;
+	buf_init(&s->body, s->max_body, 0);
+	buf_init(&s->head, HTTP_MAX_HEAD_BYTES, 0);
+	buf_init(&s->sent, HTTP_MAX_SENT_BYTES, 1);
+	s->curl = curl_easy_init();
+	if (!s->curl) {
+		set_error(err, PECCTL_E_INTERNAL, 0, "cannot create a libcurl handle");
+		free(s);
+		return NULL;
+	}
+	if (cfg->sandbox && cfg->sandbox[0]) {
+		/* "::HOST:PORT": any host and port connect there, while SNI, Host and
+		 * certificate checks keep the real name. */
+		n = strlen(cfg->sandbox) + 3;
+		s->connect_to_spec = malloc(n);
+		if (!s->connect_to_spec) {
+			set_error(err, PECCTL_E_INTERNAL, 0, "out of memory");
+			http_session_free(s);
+			return NULL;
+		}
+		snprintf(s->connect_to_spec, n, "::%s", cfg->sandbox);
+		s->connect_to.data = s->connect_to_spec;
+		s->connect_to.next = NULL;
+		ok &= curl_easy_setopt(s->curl, CURLOPT_CONNECT_TO, &s->connect_to) == CURLE_OK;
+	}
+	ok &= curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_COOKIEFILE, "") == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) ==
+	      CURLE_OK;
+	if (cfg->cacert && cfg->cacert[0])
+		ok &= curl_easy_setopt(s->curl, CURLOPT_CAINFO, cfg->cacert) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "pecctl/" PECCTL_VERSION) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK;
+	/* Refuse early when Content-Length already says the body is too big. */
+	ok &= curl_easy_setopt(s->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max_body) ==
+	      CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &s->body) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, &s->head) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_DEBUGFUNCTION, on_debug) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_DEBUGDATA, &s->sent) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf) == CURLE_OK;
+	if (cfg->share)
+		ok &= curl_easy_setopt(s->curl, CURLOPT_SHARE, (CURLSH *)cfg->share) == CURLE_OK;
+	if (!ok) {
+		set_error(err, PECCTL_E_INTERNAL, 0,
+			  "libcurl refused an option (TLS 1.2 or CONNECT_TO unsupported?)");
+		http_session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void http_session_free(struct http_session *s)
+{
+	if (!s)
+		return;
+	if (s->curl)
+		curl_easy_cleanup(s->curl);
+	free(s->connect_to_spec);
+	buf_release(&s->body);
+	buf_release(&s->head);
+	buf_release(&s->sent);
+	free(s);
+}
+
+void http_session_set_observer(struct http_session *s, http_observer_fn fn, void *userdata)
+{
+	s->observer = fn;
+	s->observer_data = userdata;
+}
+
+long http_session_requests(const struct http_session *s)
+{
+	return s->n_requests;
+}
+
+long http_session_connections(const struct http_session *s)
+{
+	return s->n_connections;
+}
+
+/* --- responses --- */
+
+void http_response_free(struct http_response *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n_headers; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	free(r->headers);
+	free(r->url);
+	free(r->body);
+	free(r);
+}
+
+const char *http_response_header(const struct http_response *r, const char *name)
+{
+	size_t i;
+
+	if (!r || !name)
+		return NULL;
+	for (i = 0; i < r->n_headers; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+static char *dup_range(const char *p, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (!d)
+		return NULL;
+	memcpy(d, p, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* Split the recorded header block into name/value pairs; -1 out of memory. */
+static int parse_headers(const char *block, size_t len, struct http_response *r)
+{
+	const char *p = block, *end = block + len, *eol, *colon, *v, *ve;
+	size_t n = 0;
+
+	if (!block)
+		return 0;
+	for (p = block; p < end && (eol = memchr(p, '\n', (size_t)(end - p))); p = eol + 1)
+		n++;
+	if (n == 0)
+		return 0;
+	if (n > HTTP_MAX_HEADERS)
+		n = HTTP_MAX_HEADERS;
+	r->headers = calloc(n, sizeof(*r->headers));
+	if (!r->headers)
+		return -1;
+	for (p = block; p < end && r->n_headers < n; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			break;
+		/* status line, folded continuation lines and the blank end line */
+		if (*p == ' ' || *p == '\t' || (eol - p >= 5 && memcmp(p, "HTTP/", 5) == 0))
+			continue;
+		colon = memchr(p, ':', (size_t)(eol - p));
+		if (!colon || colon == p)
+			continue;
+		v = colon + 1;
+		while (v < eol && (*v == ' ' || *v == '\t'))
+			v++;
+		ve = eol;
+		while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		r->headers[r->n_headers].name = dup_range(p, (size_t)(colon - p));
+		r->headers[r->n_headers].value = dup_range(v, (size_t)(ve - v));
+		if (!r->headers[r->n_headers].name || !r->headers[r->n_headers].value) {
+			free(r->headers[r->n_headers].name);
+			free(r->headers[r->n_headers].value);
+			return -1;
+		}
+		r->n_headers++;
+	}
+	return 0;
+}
+
+/* The request header lines curl sent (request line dropped), for the
+ * observer: a NULL-terminated array pointing into s->sent, which this
+ * rewrites in place. NULL when nothing was recorded. */
+static const char **sent_header_lines(struct http_session *s)
+{
+	char *p, *eol, *end;
+	const char **lines;
+	size_t n = 0, i = 0;
+
+	if (!s->sent.data || !s->sent.len)
+		return NULL;
+	end = s->sent.data + s->sent.len;
+	for (p = s->sent.data; p < end; p++)
+		if (*p == '\n')
+			n++;
+	lines = calloc(n + 1, sizeof(*lines));
+	if (!lines)
+		return NULL;
+	for (p = s->sent.data; p < end && (eol = memchr(p, '\n', (size_t)(end - p))); p = eol + 1) {
+		*eol = '\0';
+		if (eol > p && eol[-1] == '\r')
+			eol[-1] = '\0';
+		if (p != s->sent.data && *p)  /* skip the request line and the blank end */
+			lines[i++] = p;
+	}
+	lines[i] = NULL;
+	return lines;
+}
+
+static double usec_to_s(curl_off_t us)
+{
+	return us > 0 ? (double)us / 1e6 : 0.0;
+}
+
+static void hop_timings(struct http_session *s, struct http_hop *hop)
+{
+	curl_off_t dns = 0, conn = 0, app = 0, pre = 0, start = 0, total = 0, ready;
+
+	curl_easy_getinfo(s->curl, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+	curl_easy_getinfo(s->curl, CURLINFO_CONNECT_TIME_T, &conn);
+	curl_easy_getinfo(s->curl, CURLINFO_APPCONNECT_TIME_T, &app);
+	curl_easy_getinfo(s->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(s->curl, CURLINFO_STARTTRANSFER_TIME_T, &start);
+	curl_easy_getinfo(s->curl, CURLINFO_TOTAL_TIME_T, &total);
+	/* A reused connection reports 0 for connect and TLS. */
+	hop->dns_s = usec_to_s(dns);
+	hop->connect_s = conn > dns ? usec_to_s(conn - dns) : 0.0;
+	hop->tls_s = app > conn ? usec_to_s(app - conn) : 0.0;
+	ready = app > conn ? app : conn;
+	hop->send_s = pre > ready ? usec_to_s(pre - ready) : 0.0;
+	hop->wait_s = start > pre ? usec_to_s(start - pre) : 0.0;
+	hop->receive_s = total > start && start > 0 ? usec_to_s(total - start) : 0.0;
+	hop->total_s = usec_to_s(total);
+}
+
+static void notify(struct http_session *s, const struct http_hop *hop,
+		   const struct http_response *resp, const struct pecctl_error *err)
+{
+	struct http_exchange x;
+	const char **lines;
+	static const char *const no_lines[] = { NULL };
+
+	if (!s->observer)
+		return;
+	lines = sent_header_lines(s);
+	memset(&x, 0, sizeof(x));
+	x.method = hop->method;
+	x.url = hop->url;
+	x.request_headers = lines ? lines : no_lines;
+	x.request_body = hop->body;
+	x.request_body_len = hop->body_len;
+	x.response = resp;
+	x.error = resp ? NULL : err;
+	x.started_at = hop->started_at;
+	x.dns_s = hop->dns_s;
+	x.connect_s = hop->connect_s;
+	x.tls_s = hop->tls_s;
+	x.send_s = hop->send_s;
+	x.wait_s = hop->wait_s;
+	x.receive_s = hop->receive_s;
+	s->observer(s->observer_data, &x);
+	free(lines);
+}
+
+/* Turn a failed transfer into an error a user can act on. */
+static void transfer_error(struct http_session *s, CURLcode rc, const struct http_hop *hop,
+			   long timeout_ms, struct pecctl_error *err)
+{
+	char host[256];
+	const char *detail = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
+	long status = 0, req_size = 0;
+	curl_off_t uploaded = 0;
+	int sent, unsafe = !method_is_safe(hop->method);
+
+	host_of(hop->url, host, sizeof(host));
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(s->curl, CURLINFO_REQUEST_SIZE, &req_size);
+	curl_easy_getinfo(s->curl, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+	sent = req_size > 0 && uploaded >= (curl_off_t)hop->body_len;
+
+	if (s->body.overflow || rc == CURLE_FILESIZE_EXCEEDED) {
+		set_error(err, PECCTL_E_PORTAL_CHANGED, status,
+			  "response from %s is larger than the body cap of %zu bytes (max_body)",
+			  host, s->max_body);
+		return;
+	}
+	if (s->head.overflow) {
+		set_error(err, PECCTL_E_PORTAL_CHANGED, status,
+			  "response headers from %s are larger than %zu bytes", host,
+			  (size_t)HTTP_MAX_HEAD_BYTES);
+		return;
+	}
+	if (s->body.nomem || s->head.nomem || rc == CURLE_OUT_OF_MEMORY) {
+		set_error(err, PECCTL_E_INTERNAL, status, "out of memory reading the response from %s",
+			  host);
+		return;
+	}
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		if (unsafe && sent)
+			set_error(err, PECCTL_E_UNKNOWN_OUTCOME, status,
+				  "no answer from %s within %g s after the %s request was sent: "
+				  "the outcome is unknown", host, (double)timeout_ms / 1000.0,
+				  hop->method);
+		else
+			set_error(err, PECCTL_E_TIMEOUT, status, "no answer from %s within %g s",
+				  host, (double)timeout_ms / 1000.0);
+		return;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		set_error(err, PECCTL_E_NETWORK, 0,
+			  "tls: the certificate of %s is not trusted (%s); if this is a test "
+			  "server, pass --cacert with the CA that signed it", host, detail);
+		return;
+	case CURLE_SSL_CACERT_BADFILE:
+		set_error(err, PECCTL_E_NETWORK, 0,
+			  "tls: cannot load the CA certificates to check %s (%s); check --cacert",
+			  host, detail);
+		return;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_USE_SSL_FAILED:
+		set_error(err, PECCTL_E_NETWORK, 0, "tls handshake with %s failed: %s", host, detail);
+		return;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		set_error(err, PECCTL_E_NETWORK, 0, "cannot resolve host %s: %s", host, detail);
+		return;
+	case CURLE_COULDNT_CONNECT:
+		set_error(err, PECCTL_E_NETWORK, 0, "cannot connect to %s: %s", host, detail);
+		return;
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		set_error(err, PECCTL_E_INVALID, 0, "bad url for %s: %s", host, detail);
+		return;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SEND_ERROR:
+		if (unsafe && sent) {
+			set_error(err, PECCTL_E_UNKNOWN_OUTCOME, status,
+				  "the connection to %s dropped after the %s request was sent (%s): "
+				  "the outcome is unknown", host, hop->method, detail);
+			return;
+		}
+		set_error(err, PECCTL_E_NETWORK, status, "the connection to %s dropped: %s", host,
+			  detail);
+		return;
+	default:
+		set_error(err, PECCTL_E_NETWORK, status, "request to %s failed: %s", host, detail);
+		return;
+	}
+}
+
+/* Point curl at method/body for the next transfer. */
+static int set_method(CURL *c, const char *method, const char *body, size_t body_len)
+{
+	int ok = 1;
+
+	ok &= curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, (char *)NULL) == CURLE_OK;
+	if (method_is(method, "HEAD")) {
+		ok &= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+		ok &= curl_easy_setopt(c, CURLOPT_NOBODY, 1L) == CURLE_OK;
+		return ok;
+	}
+	ok &= curl_easy_setopt(c, CURLOPT_NOBODY, 0L) == CURLE_OK;
+	if (body || method_is(method, "POST")) {
+		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0)) ==
+		      CURLE_OK;
+		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "") == CURLE_OK;
+	} else {
+		ok &= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+	}
+	if (!method_is(method, "GET") && !method_is(method, "POST"))
+		ok &= curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
+	return ok;
+}
+
+/* Drop every pointer into caller memory once a transfer is over. */
+static void clear_request(CURL *c)
+{
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (char *)NULL);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+}
+
+/* The response of the transfer that just ended; NULL out of memory. */
+static struct http_response *take_response(struct http_session *s, const char *url)
+{
+	struct http_response *r = calloc(1, sizeof(*r));
+	char *effective = NULL;
+
+	if (!r)
+		return NULL;
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(s->curl, CURLINFO_EFFECTIVE_URL, &effective);
+	r->url = strdup(effective ? effective : url);
+	if (s->body.data) {
+		r->body = s->body.data;  /* hand the buffer over; the next transfer grows a new one */
+		r->body_len = s->body.len;
+		s->body.data = NULL;
+		s->body.len = s->body.cap = 0;
+	} else {
+		r->body = calloc(1, 1);
+	}
+	if (!r->url || !r->body || parse_headers(s->head.data, s->head.len, r) < 0) {
+		http_response_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* One transfer. 0 and *out for any HTTP answer, -1 and err otherwise. */
+static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl_slist *headers,
+		       long timeout_ms, struct http_response **out, struct pecctl_error *err)
+{
+	CURLcode rc;
+	long conns = 0;
+	char *location = NULL;
+	char host[256];
+	int ok = 1;
+
+	*out = NULL;
+	s->errbuf[0] = '\0';
+	buf_reset(&s->body, s->max_body);
+	buf_reset(&s->head, HTTP_MAX_HEAD_BYTES);
+	buf_reset(&s->sent, HTTP_MAX_SENT_BYTES);
+	ok &= curl_easy_setopt(s->curl, CURLOPT_URL, hop->url) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
+	/* The debug callback (our only view of the headers sent) needs VERBOSE. */
+	ok &= curl_easy_setopt(s->curl, CURLOPT_VERBOSE, s->observer ? 1L : 0L) == CURLE_OK;
+	ok &= set_method(s->curl, hop->method, hop->body, hop->body_len);
+	if (!ok) {
+		host_of(hop->url, host, sizeof(host));
+		set_error(err, PECCTL_E_INVALID, 0, "libcurl refused the request to %s", host);
+		clear_request(s->curl);
+		return -1;
+	}
+	hop->started_at = now_epoch();
+	rc = curl_easy_perform(s->curl);
+	s->n_requests++;
+	if (curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK)
+		s->n_connections += conns;
+	hop_timings(s, hop);
+	if (rc != CURLE_OK) {
+		transfer_error(s, rc, hop, timeout_ms, err);
+		clear_request(s->curl);
+		notify(s, hop, NULL, err);
+		return -1;
+	}
+	*out = take_response(s, hop->url);
+	if (*out && curl_easy_getinfo(s->curl, CURLINFO_REDIRECT_URL, &location) == CURLE_OK &&
+	    location)
+		hop->redirect_url = strdup(location);
+	clear_request(s->curl);
+	if (!*out) {
+		host_of(hop->url, host, sizeof(host));
+		set_error(err, PECCTL_E_INTERNAL, 0, "out of memory reading the response from %s",
+			  host);
+		notify(s, hop, NULL, err);
+		return -1;
+	}
+	notify(s, hop, *out, err);
+	return 0;
+}
+
+static int is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* curl_slist nodes over the caller's strings: no copy of credentials. */
+static struct curl_slist *header_list(const char *const *headers, int with_caller)
+{
+	static char no_expect[] = "Expect:";  /* never wait for 100-continue */
+	struct curl_slist *list;
+	size_t n = 0, i;
+
+	if (with_caller && headers)
+		while (headers[n])
+			n++;
+	list = calloc(n + 1, sizeof(*list));
+	if (!list)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		list[i].data = (char *)headers[i];
+		list[i].next = &list[i + 1];
+	}
+	list[n].data = no_expect;
+	list[n].next = NULL;
+	return list;
+}
+
+int http_session_request(struct http_session *s, const struct http_request *req,
+			 struct http_response **out, struct pecctl_error *err)
+{
+	struct http_origin first, next;
+	struct http_hop hop;
+	struct http_response *resp = NULL;
+	struct curl_slist *headers;
+	char *url;
+	char host[256];
+	double t0 = now_mono();
+	long timeout_ms, left;
+	int hops = 0, crossed = 0, rc;
+
+	*out = NULL;
+	if (!req || !req->url) {
+		set_error(err, PECCTL_E_INVALID, 0, "no url given");
+		return -1;
+	}
+	memset(&hop, 0, sizeof(hop));
+	hop.method = req->method ? req->method : "GET";
+	if (!valid_method(hop.method)) {
+		set_error(err, PECCTL_E_INVALID, 0, "bad http method '%.40s'", hop.method);
+		return -1;
+	}
+	if (origin_of(req->url, &first) < 0) {
+		set_error(err, PECCTL_E_INVALID, 0, "bad url '%.200s'", req->url);
+		return -1;
+	}
+	url = strdup(req->url);
+	headers = header_list(req->headers, 1);
+	if (!url || !headers) {
+		free(url);
+		free(headers);
+		origin_free(&first);
+		set_error(err, PECCTL_E_INTERNAL, 0, "out of memory");
+		return -1;
+	}
+	hop.body = req->body;
+	hop.body_len = req->body ? req->body_len : 0;
+	timeout_ms = s->timeout_ms;
+	for (;;) {
+		/* The timeout covers the whole request, redirects included. */
+		left = timeout_ms - (long)((now_mono() - t0) * 1000.0);
+		if (left < 1)
+			left = 1;
+		hop.url = url;
+		hop.redirect_url = NULL;
+		rc = perform_hop(s, &hop, headers, left, &resp, err);
+		if (rc < 0)
+			break;
+		if (req->no_redirects || !is_redirect(resp->status) || !hop.redirect_url)
+			break;
+		if (hops >= s->max_redirects) {
+			host_of(url, host, sizeof(host));
+			set_error(err, PECCTL_E_PORTAL, resp->status,
+				  "too many redirects from %s (more than %d)", host, s->max_redirects);
+			http_response_free(resp);
+			resp = NULL;
+			rc = -1;
+			break;
+		}
+		if (origin_of(hop.redirect_url, &next) < 0) {
+			host_of(url, host, sizeof(host));
+			set_error(err, PECCTL_E_PORTAL, resp->status,
+				  "%s redirected to an unusable location", host);
+			http_response_free(resp);
+			resp = NULL;
+			rc = -1;
+			break;
+		}
+		if (!crossed && !same_origin(&first, &next)) {
+			/* Credentials belong to one origin: once the chain leaves it,
+			 * the caller's headers and body never go out again. */
+			crossed = 1;
+			free(headers);
+			headers = header_list(NULL, 0);
+		}
+		origin_free(&next);
+		if (crossed || resp->status == 301 || resp->status == 302 || resp->status == 303) {
+			if (!method_is(hop.method, "HEAD"))
+				hop.method = "GET";
+			hop.body = NULL;
+			hop.body_len = 0;
+		}
+		http_response_free(resp);
+		resp = NULL;
+		free(url);
+		url = hop.redirect_url;
+		hop.redirect_url = NULL;
+		hops++;
+		if (!headers) {
+			set_error(err, PECCTL_E_INTERNAL, 0, "out of memory");
+			rc = -1;
+			break;
+		}
+	}
+	free(hop.redirect_url);
+	free(url);
+	free(headers);
+	origin_free(&first);
+	if (rc < 0)
+		return -1;
+	resp->redirects = hops;
+	resp->elapsed_s = now_mono() - t0;
+	*out = resp;
+	return 0;
+}
+
+/* --- cookies, URLs --- */
+
+char *http_session_cookies(struct http_session *s)
+{
+	struct curl_slist *list = NULL, *it;
+	size_t n = 1;
+	char *out, *p;
+
+	if (curl_easy_getinfo(s->curl, CURLINFO_COOKIELIST, &list) != CURLE_OK)
+		return NULL;
+	for (it = list; it; it = it->next)
+		n += strlen(it->data) + 1;
+	out = malloc(n);
+	if (!out) {
+		curl_slist_free_all(list);
+		return NULL;
+	}
+	p = out;
+	for (it = list; it; it = it->next) {
+		size_t len = strlen(it->data);
+
+		memcpy(p, it->data, len);
+		p += len;
+		*p++ = '\n';
+	}
+	*p = '\0';
+	curl_slist_free_all(list);
+	return out;
+}
+
+char *http_url_encode(const char *value, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out, *p;
+	size_t i;
+	unsigned char c;
+
+	if (!value)
+		len = 0;
+	if (len > (SIZE_MAX - 1) / 3)
+		return NULL;
+	out = malloc(len * 3 + 1);
+	if (!out)
+		return NULL;
+	p = out;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)value[i];
+		/* the WHATWG application/x-www-form-urlencoded byte set */
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '*' || c == '-' || c == '.' || c == '_') {
+			*p++ = (char)c;
+		} else if (c == ' ') {
+			*p++ = '+';
+		} else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+char *http_resolve_url(const char *base, const char *ref)
+{
+	CURLU *u;
+	char *s = NULL, *out = NULL;
+
+	if (!ref)
+		return NULL;
+	u = curl_url();
+	if (!u)
+		return NULL;
+	if ((!base || curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK) &&
+	    curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK)
+		out = strdup(s);
+	curl_free(s);
+	curl_url_cleanup(u);
+	return out;
+}

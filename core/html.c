@@ -1,0 +1,405 @@
+/*
+ * HTML pages on libxml2's HTML parser: parse in recovery mode (portals
+ * serve tag soup), evaluate XPath, and turn the CSS subset of css.c into
+ * XPath. Forms live in html_form.c.
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include "html_internal.h"
+
+#define HTML_PARSE_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | \
+			    HTML_PARSE_NOWARNING | HTML_PARSE_NONET)
+#define HTML_XPATH_MAX 4096
+
+static pthread_once_t html_once = PTHREAD_ONCE_INIT;
+
+static void html_silent(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
+static void html_init_once(void)
+{
+	xmlInitParser();
+}
+
+/* libxml2 keeps its generic error handler per thread; XPath evaluation
+ * prints "function not found" through it, so silence it where we run. */
+static void html_init(void)
+{
+	pthread_once(&html_once, html_init_once);
+	xmlSetGenericErrorFunc(NULL, html_silent);
+}
+
+char *html_resolve(const char *base, const char *ref)
+{
+	CURLU *u;
+	char *abs = NULL, *out;
+
+	if (!ref)
+		ref = "";
+	if (!base || !*base)
+		return strdup(ref);
+	u = curl_url();
+	if (!u)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    (*ref && curl_url_set(u, CURLUPART_URL, ref, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)) {
+		curl_url_cleanup(u);
+		return strdup(ref);
+	}
+	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+	if (curl_url_get(u, CURLUPART_URL, &abs, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		return strdup(ref);
+	}
+	out = strdup(abs);
+	curl_free(abs);
+	curl_url_cleanup(u);
+	return out;
+}
+
+void html_url_path(const char *url, const char **path, size_t *len)
+{
+	const char *p = strstr(url, "://");
+
+	if (p && p < url + strcspn(url, "/?#")) {
+		p += 3;
+		p += strcspn(p, "/?#");
+	} else {
+		p = url;
+	}
+	*path = p;
+	*len = strcspn(p, "?#");
+}
+
+/* The first <base href> changes what relative links mean. */
+static char *html_find_base(htmlDocPtr doc, const char *page_url)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr res = NULL;
+	char *out = NULL;
+
+	if (ctx)
+		res = xmlXPathEvalExpression((const xmlChar *)"(//base[@href])[1]/@href", ctx);
+	if (res && res->type == XPATH_NODESET && res->nodesetval && res->nodesetval->nodeNr > 0) {
+		xmlChar *href = xmlXPathCastNodeToString(res->nodesetval->nodeTab[0]);
+
+		if (href) {
+			out = html_resolve(page_url, HTML_STR(href));
+			xmlFree(href);
+		}
+	}
+	xmlXPathFreeObject(res);
+	xmlXPathFreeContext(ctx);
+	return out;
+}
+
+struct html_doc *html_parse(const char *body, size_t len, const char *base_url,
+			    struct pecctl_error *err)
+{
+	struct html_doc *d;
+	static const char empty[] = "<html></html>";
+
+	html_init();
+	if (len > INT_MAX) {
+		pecctl_error_set(err, PECCTL_E_INVALID, "html page too large to parse");
+		return NULL;
+	}
+	/* libxml2 refuses an empty buffer; an empty page is still a page. */
+	if (len == 0) {
+		body = empty;
+		len = sizeof(empty) - 1;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		pecctl_error_set(err, PECCTL_E_INTERNAL, "out of memory");
+		return NULL;
+	}
+	d->doc = htmlReadMemory(body, (int)len, base_url, "UTF-8", HTML_PARSE_OPTIONS);
+	if (!d->doc) {
+		free(d);
+		pecctl_error_set(err, PECCTL_E_INVALID, "html page could not be parsed");
+		return NULL;
+	}
+	d->base_url = html_find_base(d->doc, base_url);
+	if (!d->base_url && base_url)
+		d->base_url = strdup(base_url);
+	return d;
+}
+
+void html_doc_free(struct html_doc *d)
+{
+	if (!d)
+		return;
+	xmlFreeDoc(d->doc);
+	free(d->base_url);
+	free(d);
+}
+
+const char *html_base_url(const struct html_doc *d)
+{
+	return d->base_url;
+}
+
+/* XPath errors arrive through the context's structured handler. */
+struct xpath_errors {
+	char message[256];
+};
+
+#if LIBXML_VERSION >= 21200
+static void xpath_error(void *userdata, const xmlError *e)
+#else
+static void xpath_error(void *userdata, xmlErrorPtr e)
+#endif
+{
+	struct xpath_errors *xe = userdata;
+	size_t n;
+
+	if (xe->message[0] || !e || !e->message)
+		return;
+	snprintf(xe->message, sizeof(xe->message), "%s", e->message);
+	n = strlen(xe->message);
+	while (n && (xe->message[n - 1] == '\n' || xe->message[n - 1] == ' '))
+		xe->message[--n] = '\0';
+	if (n)
+		xe->message[0] = (char)(xe->message[0] >= 'A' && xe->message[0] <= 'Z' ?
+					xe->message[0] - 'A' + 'a' : xe->message[0]);
+}
+
+static void xpath_fail(struct pecctl_error *err, const char *expr, const char *why)
+{
+	char msg[sizeof(err->message)];
+
+	snprintf(msg, sizeof(msg), "bad XPath expression \"%.200s\": %s", expr,
+		 why && *why ? why : "invalid expression");
+	pecctl_error_set(err, PECCTL_E_INVALID, msg);
+}
+
+static xmlXPathObjectPtr xpath_eval(struct html_doc *d, const char *expr, struct pecctl_error *err)
+{
+	struct xpath_errors xe = { { 0 } };
+	xmlXPathContextPtr ctx;
+	xmlXPathCompExprPtr comp;
+	xmlXPathObjectPtr res = NULL;
+
+	html_init();
+	ctx = xmlXPathNewContext(d->doc);
+	if (!ctx) {
+		pecctl_error_set(err, PECCTL_E_INTERNAL, "out of memory");
+		return NULL;
+	}
+	ctx->error = xpath_error;
+	ctx->userData = &xe;
+	comp = xmlXPathCtxtCompile(ctx, (const xmlChar *)expr);
+	if (comp) {
+		res = xmlXPathCompiledEval(comp, ctx);
+		xmlXPathFreeCompExpr(comp);
+	}
+	xmlXPathFreeContext(ctx);
+	if (!res || xe.message[0]) {
+		xmlXPathFreeObject(res);
+		xpath_fail(err, expr, xe.message);
+		return NULL;
+	}
+	return res;
+}
+
+static int add_string(cJSON *arr, const char *s)
+{
+	cJSON *item = cJSON_CreateString(s ? s : "");
+
+	if (!item)
+		return -1;
+	cJSON_AddItemToArray(arr, item);
+	return 0;
+}
+
+/* A number as XPath's string() would write it: integers without a point. */
+static void xpath_number(char *buf, size_t cap, double v)
+{
+	if (v != v)
+		snprintf(buf, cap, "NaN");
+	else if (v >= -1e15 && v <= 1e15 && (double)(long long)v == v)
+		snprintf(buf, cap, "%lld", (long long)v);
+	else
+		snprintf(buf, cap, "%.17g", v);
+}
+
+cJSON *html_xpath_strings(struct html_doc *d, const char *expr, struct pecctl_error *err)
+{
+	xmlXPathObjectPtr res = xpath_eval(d, expr, err);
+	cJSON *arr;
+	char num[64];
+	int i, rc = 0;
+
+	if (!res)
+		return NULL;
+	arr = cJSON_CreateArray();
+	if (!arr)
+		goto oom;
+	switch (res->type) {
+	case XPATH_NODESET:
+		for (i = 0; res->nodesetval && i < res->nodesetval->nodeNr && rc == 0; i++) {
+			xmlChar *s = xmlXPathCastNodeToString(res->nodesetval->nodeTab[i]);
+
+			rc = s ? add_string(arr, HTML_STR(s)) : -1;
+			xmlFree(s);
+		}
+		break;
+	case XPATH_BOOLEAN:
+		rc = add_string(arr, res->boolval ? "true" : "false");
+		break;
+	case XPATH_NUMBER:
+		xpath_number(num, sizeof(num), res->floatval);
+		rc = add_string(arr, num);
+		break;
+	case XPATH_STRING:
+		rc = add_string(arr, HTML_STR(res->stringval));
+		break;
+	default:
+		break;
+	}
+	if (rc)
+		goto oom;
+	xmlXPathFreeObject(res);
+	return arr;
+oom:
+	cJSON_Delete(arr);
+	xmlXPathFreeObject(res);
+	pecctl_error_set(err, PECCTL_E_INTERNAL, "out of memory");
+	return NULL;
+}
+
+/* Text as a reader sees it: runs of white space (and no-break spaces)
+ * become one space, none at either end. */
+static char *normalized_text(xmlNodePtr node)
+{
+	xmlChar *raw = xmlNodeGetContent(node);
+	const unsigned char *s;
+	char *out, *o;
+	int space = 0;
+
+	if (!raw)
+		return strdup("");
+	out = malloc(strlen(HTML_STR(raw)) + 1);
+	if (!out) {
+		xmlFree(raw);
+		return NULL;
+	}
+	o = out;
+	for (s = raw; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' ||
+		    (s[0] == 0xc2 && s[1] == 0xa0)) {
+			if (*s == 0xc2)
+				s++;
+			space = 1;
+			continue;
+		}
+		if (space && o != out)
+			*o++ = ' ';
+		space = 0;
+		*o++ = (char)*s;
+	}
+	*o = '\0';
+	xmlFree(raw);
+	return out;
+}
+
+static cJSON *element_object(xmlNodePtr node)
+{
+	cJSON *obj = cJSON_CreateObject(), *attrs;
+	char *text = NULL;
+	xmlAttrPtr a;
+
+	if (!obj)
+		return NULL;
+	if (node->type == XML_ELEMENT_NODE) {
+		if (!cJSON_AddStringToObject(obj, "tag", HTML_STR(node->name)))
+			goto fail;
+	}
+	if (node->type == XML_ATTRIBUTE_NODE || node->type == XML_TEXT_NODE) {
+		xmlChar *s = xmlXPathCastNodeToString(node);
+		cJSON *v = s ? cJSON_AddStringToObject(obj, "text", HTML_STR(s)) : NULL;
+
+		xmlFree(s);
+		return v ? obj : (cJSON_Delete(obj), NULL);
+	}
+	text = normalized_text(node);
+	if (!text || !cJSON_AddStringToObject(obj, "text", text))
+		goto fail;
+	free(text);
+	text = NULL;
+	attrs = cJSON_AddObjectToObject(obj, "attrs");
+	if (!attrs)
+		goto fail;
+	for (a = node->type == XML_ELEMENT_NODE ? node->properties : NULL; a; a = a->next) {
+		xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+		cJSON *item = cJSON_CreateString(v ? HTML_STR(v) : "");
+
+		xmlFree(v);
+		if (!item)
+			goto fail;
+		/* A repeated attribute keeps its first value, as browsers do. */
+		if (cJSON_GetObjectItemCaseSensitive(attrs, HTML_STR(a->name)))
+			cJSON_Delete(item);
+		else
+			cJSON_AddItemToObject(attrs, HTML_STR(a->name), item);
+	}
+	return obj;
+fail:
+	free(text);
+	cJSON_Delete(obj);
+	return NULL;
+}
+
+cJSON *html_xpath_elements(struct html_doc *d, const char *expr, size_t limit,
+			   struct pecctl_error *err)
+{
+	xmlXPathObjectPtr res = xpath_eval(d, expr, err);
+	cJSON *arr;
+	int i;
+
+	if (!res)
+		return NULL;
+	if (res->type != XPATH_NODESET) {
+		xmlXPathFreeObject(res);
+		xpath_fail(err, expr, "it does not select nodes");
+		return NULL;
+	}
+	arr = cJSON_CreateArray();
+	for (i = 0; arr && res->nodesetval && i < res->nodesetval->nodeNr; i++) {
+		cJSON *obj;
+
+		if (limit && (size_t)i >= limit)
+			break;
+		obj = element_object(res->nodesetval->nodeTab[i]);
+		if (!obj) {
+			cJSON_Delete(arr);
+			arr = NULL;
+			break;
+		}
+		cJSON_AddItemToArray(arr, obj);
+	}
+	xmlXPathFreeObject(res);
+	if (!arr)
+		pecctl_error_set(err, PECCTL_E_INTERNAL, "out of memory");
+	return arr;
+}
+
+cJSON *html_select(struct html_doc *d, const char *css, size_t limit, struct pecctl_error *err)
+{
+	char xpath[HTML_XPATH_MAX];
+
+	if (html_css_to_xpath(css, xpath, sizeof(xpath), err) < 0)
+		return NULL;
+	return html_xpath_elements(d, xpath, limit, err);
+}

@@ -12,7 +12,7 @@ struct command {
 	int (*run)(int argc, char **argv);  /* returns an exit code (exitcode.h) */
 };
 
-extern const struct command commands[];  /* ends with a NULL name */
+extern const struct command *const commands[];  /* ends with NULL */
 const struct command *command_find(const char *name);
 
 /* Print the usage on stdout and return 1 when argv asks for help. */
@@ -23,6 +23,9 @@ int cli_usage_error(const struct command *cmd, const char *fmt, ...)
 /* Flush stdout and report a write error (full disk, closed pipe): git's
  * habit, so that exit 0 means the output really went out. */
 int cli_finish_stdout(int code);
+
+/* The list of commands and global options (`pecctl help`). */
+void help_print_overview(void);
 
 #define COMMAND_DECLARE(id) extern const struct command command_##id
 COMMAND_DECLARE(version);

@@ -16,6 +16,9 @@ int plugins_load_path(const char *path_list);
 /* Load one plugin file; 0, or -1 and err saying why it was refused. */
 int plugin_load_file(const char *path, struct pecctl_error *err);
 
+/* host->register_provider: validates and adds a provider during init. */
+int registry_register_provider(struct pecctl_registry *reg, const struct pecctl_provider *p);
+
 size_t registry_count(void);
 const struct pecctl_provider *registry_get(size_t i);
 const char *registry_plugin_file(size_t i);  /* the .so it came from */

@@ -1,0 +1,13 @@
+/* The command table: every subcommand, in the order `pecctl help` lists them. */
+#include <stddef.h>
+#include "cli.h"
+
+const struct command *const commands[] = {
+	&command_run,
+	&command_procedures,
+	&command_providers,
+	&command_script,
+	&command_version,
+	&command_help,
+	NULL,
+};

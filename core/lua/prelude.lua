@@ -1,0 +1,31 @@
+-- The friendly layer of the pecctl Lua API, built on the C primitives.
+-- Loaded once at start-up; everything here ends up in the `pecctl` table.
+local pecctl = pecctl
+
+-- pecctl.wait_for(check, {timeout=, interval=, label=}): call check() until
+-- it returns a value other than nil (returned) or fails (nil, err), showing
+-- a countdown on the TTY. Times out with nil, {code="expired"}.
+function pecctl.wait_for(check, opts)
+	opts = opts or {}
+	local timeout = opts.timeout or 120
+	local interval = opts.interval or 2
+	local label = opts.label or "waiting"
+	local deadline = os.time() + timeout
+	while true do
+		local value, err = check()
+		if value ~= nil or err ~= nil then
+			pecctl.prompt.status(nil)
+			return value, err
+		end
+		local left = deadline - os.time()
+		if left <= 0 then
+			pecctl.prompt.status(nil)
+			return nil, setmetatable({ code = "expired", message = label .. ": no answer in " .. timeout .. " s" },
+				{ __tostring = function(e) return e.message .. " (" .. e.code .. ")" end })
+		end
+		pecctl.prompt.status(string.format("%s: %d s left", label, left))
+		pecctl.sleep(math.min(interval, left))
+	end
+end
+
+return pecctl

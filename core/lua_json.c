@@ -8,12 +8,14 @@
  * table encodes as {}. Secrets encode as "***" unless wrapped with
  * pecctl.json.reveal(secret), and then the encoded text is itself a secret.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 #include "lua_api.h"
+#include "lua_json.h"
 #include "secret.h"
 
 #define JSON_ARRAY_MT "pecctl.json.array"
@@ -93,7 +95,7 @@ void lua_push_cjson(lua_State *L, const cJSON *item)
 struct json_enc {
 	lua_State *L;
 	struct pecctl_error *err;
-	int reveal;            /* write revealed secrets' bytes (encode), else *** */
+	int reveal;            /* 0: secrets are ***; 1: json.reveal() writes bytes; 2: all do */
 	int raw_big_ints;      /* integers past 2^53 as exact digits (encode only) */
 	int failed;
 	const void *path[JSON_MAX_DEPTH];
@@ -150,32 +152,36 @@ static int remember_revealed(struct json_enc *e, cJSON *item)
 	return 0;
 }
 
-static cJSON *enc_revealed(struct json_enc *e, int idx)
+/* The bytes of the secret at idx as a JSON string, remembered so they are
+ * zeroed before the tree is freed. */
+static cJSON *enc_secret_bytes(struct json_enc *e, int idx)
 {
-	lua_State *L = e->L;
-	const char *bytes;
 	size_t len;
+	const char *bytes = lua_string_or_secret(e->L, idx, &len);
 	cJSON *item;
 
-	if (!e->reveal)
-		return cJSON_CreateString("***");
-	lua_getiuservalue(L, idx, 1);
-	bytes = lua_string_or_secret(L, -1, &len);
-	if (!bytes) {
-		lua_pop(L, 1);
+	if (!bytes)
 		return enc_fail(e, "a reveal wrapper without a secret");
-	}
-	if (strlen(bytes) != len) {
-		lua_pop(L, 1);
+	if (strlen(bytes) != len)
 		return enc_fail(e, "a secret holding a NUL byte");
-	}
 	item = cJSON_CreateString(bytes);
-	lua_pop(L, 1);
 	if (item && remember_revealed(e, item) < 0) {
 		cJSON_Delete(item);
 		item = NULL;
 	}
 	return item ? item : enc_fail(e, "a secret (out of memory)");
+}
+
+static cJSON *enc_revealed(struct json_enc *e, int idx)
+{
+	cJSON *item;
+
+	if (!e->reveal)
+		return cJSON_CreateString("***");
+	lua_getiuservalue(e->L, idx, 1);
+	item = enc_secret_bytes(e, lua_gettop(e->L));
+	lua_pop(e->L, 1);
+	return item;
 }
 
 static cJSON *enc_number(struct json_enc *e, int idx)
@@ -369,7 +375,9 @@ static cJSON *enc_value(struct json_enc *e, int idx)
 		item = cJSON_CreateNull();
 		break;
 	case LUA_TUSERDATA:
-		if (lua_test_secret(L, idx))
+		if (lua_test_secret(L, idx) && e->reveal == 2)
+			item = enc_secret_bytes(e, idx);
+		else if (lua_test_secret(L, idx))
 			item = cJSON_CreateString("***");
 		else if (luaL_testudata(L, idx, JSON_REVEAL_MT))
 			item = enc_revealed(e, idx);
@@ -408,6 +416,61 @@ cJSON *lua_to_cjson(lua_State *L, int idx, struct pecctl_error *err)
 	return out;
 }
 
+/* Print into one buffer of the right size: cJSON's own printer grows its
+ * buffer with realloc, which would leave copies of secrets behind. */
+static char *print_exact(cJSON *tree, int pretty)
+{
+	size_t cap = 256;
+
+	for (;;) {
+		char *buf = malloc(cap);
+
+		if (!buf)
+			return NULL;
+		if (cJSON_PrintPreallocated(tree, buf, (int)cap, pretty))
+			return buf;
+		sodium_memzero(buf, cap);
+		free(buf);
+		if (cap > INT_MAX / 2)
+			return NULL;
+		cap *= 2;
+	}
+}
+
+/* Zero and free a tree holding revealed secrets, and the encoder's list. */
+static void enc_finish(struct json_enc *e, cJSON *tree)
+{
+	enc_release(e);
+	cJSON_Delete(tree);
+}
+
+char *lua_json_encode_body(lua_State *L, int idx, size_t *len, struct pecctl_error *err)
+{
+	struct json_enc e;
+	cJSON *tree;
+	char *text;
+
+	memset(&e, 0, sizeof(e));
+	e.L = L;
+	e.err = err;
+	e.reveal = 2;
+	e.raw_big_ints = 1;
+	tree = enc_value(&e, lua_absindex(L, idx));
+	if (!tree) {
+		enc_release(&e);
+		return NULL;
+	}
+	text = print_exact(tree, 0);
+	enc_finish(&e, tree);
+	if (!text) {
+		pecctl_error_set(err, PECCTL_E_INTERNAL, "out of memory");
+		return NULL;
+	}
+	if (len)
+		*len = strlen(text);
+	return text;
+}
+
 /* pecctl.json.encode(value [, {pretty=true}]) -> text | secret, or nil, err */
 static int json_encode(lua_State *L)
 {
@@ -434,22 +497,23 @@ static int json_encode(lua_State *L)
 		enc_release(&e);
 		return lua_push_error(L, &err);
 	}
-	text = pretty ? cJSON_Print(tree) : cJSON_PrintUnformatted(tree);
 	if (e.n_revealed) {
 		/* The text holds secret bytes: hand it back as a secret. */
-		struct secret *s = text ? secret_new(text, strlen(text)) : NULL;
+		struct secret *s;
 
-		enc_release(&e);
-		cJSON_Delete(tree);
+		text = print_exact(tree, pretty);
+		enc_finish(&e, tree);
+		s = text ? secret_new(text, strlen(text)) : NULL;
 		if (text) {
 			sodium_memzero(text, strlen(text));
-			cJSON_free(text);
+			free(text);
 		}
 		if (!s)
 			return luaL_error(L, "out of memory");
 		lua_push_secret(L, s);
 		return 1;
 	}
+	text = pretty ? cJSON_Print(tree) : cJSON_PrintUnformatted(tree);
 	enc_release(&e);
 	cJSON_Delete(tree);
 	if (!text)

@@ -96,34 +96,31 @@ static int run_procedure(lua_State *L, const struct run_args *a)
 	}
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "pecctl.runner");
-	lua_call(L, 1, 1);                                  /* runner, params */
+	lua_call(L, 1, 1);
+	lua_insert(L, -2);                                  /* runner, params */
 	if (procedure_load(L, path, &err) != 0) {
 		fprintf(stderr, "pecctl run: %s\n", err.message);
 		return EXIT_SOFTWARE;
 	}
-	lua_rotate(L, -3, 1);                               /* proc, runner, params */
-	lua_getfield(L, -2, "run");
-	lua_pushvalue(L, -4);
+	lua_insert(L, -2);                                  /* runner, proc, params */
+	push_run_options(L, a);                             /* runner, proc, opts */
+	lua_getfield(L, -3, "run");
 	lua_pushvalue(L, -3);
-	push_run_options(L, a);                             /* ..., run, proc, opts */
-	lua_pushvalue(L, -1);
-	lua_replace(L, -5);                                 /* keep opts for report */
+	lua_pushvalue(L, -3);
 	signals_install();
 	if (runtime_pcall(L, 2, 2) != LUA_OK) {
 		runtime_report_error(L, -1, a->procedure);
 		return signals_interrupted() ? EXIT_INTERRUPTED : EXIT_SOFTWARE;
 	}
-	/* stack: proc, runner, opts, result, err */
+	/* stack: runner, proc, opts, result, err */
 	code = 0;
 	if (lua_isnil(L, -2)) {
 		lua_to_error(L, -1, &err);
 		code = exitcode_for_error(err.code);
 	}
-	lua_getfield(L, -4, "report");
-	lua_pushvalue(L, -6);
-	lua_pushvalue(L, -5);
-	lua_pushvalue(L, -5);
-	lua_pushvalue(L, -5);
+	lua_getfield(L, -5, "report");
+	for (int i = 0; i < 4; i++)
+		lua_pushvalue(L, -5);
 	if (runtime_pcall(L, 4, 0) != LUA_OK) {
 		runtime_report_error(L, -1, a->procedure);
 		return EXIT_SOFTWARE;

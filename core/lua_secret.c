@@ -44,7 +44,7 @@ static int secret_concat(lua_State *L)
 		if (lua_test_secret(L, i))
 			lua_pushliteral(L, REDACT_MASK);
 		else
-			lua_pushstring(L, luaL_tolstring(L, i, NULL));
+			luaL_tolstring(L, i, NULL);
 	}
 	lua_concat(L, 2);
 	return 1;

@@ -129,6 +129,6 @@ admin() {
 run_sim() { run_pecctl --sandbox "$SIM" --cacert "$SIM_CA" "$@"; }
 
 done_testing() {
-	echo "# $_tap_n tests, $_tap_failed failed"
+	echo "1..$_tap_n"
 	[ "$_tap_failed" -eq 0 ]
 }

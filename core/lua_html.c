@@ -432,7 +432,8 @@ static int form_submit(lua_State *L)
 	size_t len;
 	char *body;
 
-	luaL_checkany(L, 2);
+	if (lua_isnoneornil(L, 2))
+		return luaL_argerror(L, 2, "expected a session");
 	if (!lua_isnoneornil(L, 3))
 		luaL_checktype(L, 3, LUA_TTABLE);
 	lua_settop(L, 3);
@@ -494,20 +495,21 @@ static int form_submit(lua_State *L)
 /* form.action, form.method, form.id; the methods otherwise. */
 static int form_index(lua_State *L)
 {
-	struct html_form *f = check_form(L, 1);
 	const char *key = luaL_checkstring(L, 2);
+	struct html_form *f;
 	const char *v = NULL;
 
+	if (strcmp(key, "action") && strcmp(key, "method") && strcmp(key, "id")) {
+		lua_getfield(L, lua_upvalueindex(1), key);
+		return 1;
+	}
+	f = check_form(L, 1);
 	if (!strcmp(key, "action"))
 		v = html_form_action(f);
 	else if (!strcmp(key, "method"))
 		v = html_form_method(f);
-	else if (!strcmp(key, "id"))
+	else
 		v = html_form_id(f);
-	else {
-		lua_getfield(L, lua_upvalueindex(1), key);
-		return 1;
-	}
 	if (v)
 		lua_pushstring(L, v);
 	else

@@ -704,7 +704,8 @@ static int set_method(CURL *c, const char *method, const char *body, size_t body
 	} else {
 		ok &= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == CURLE_OK;
 	}
-	if (!method_is(method, "GET") && !method_is(method, "POST"))
+	/* curl says POST for any body: name every other method, GET included */
+	if (!method_is(method, "POST") && (body || !method_is(method, "GET")))
 		ok &= curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
 	return ok;
 }
@@ -777,7 +778,7 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 		s->n_connections += conns;
 	hop_timings(s, hop);
 	if (rc != CURLE_OK) {
-		transfer_error(s, rc, hop, timeout_ms, err);
+		transfer_error(s, rc, hop, s->timeout_ms, err);
 		clear_request(s->curl);
 		notify(s, hop, NULL, err);
 		return -1;

@@ -205,10 +205,39 @@ static void check_form(lua_State *L, int t, int arg)
 	}
 }
 
+static const char *const get_options[] = { "headers", "form", "redirects", NULL };
+static const char *const post_options[] = { "headers", "form", "json", "body", "content_type",
+					    "redirects", NULL };
+static const char *const request_options[] = { "method", "url", "headers", "form", "json", "body",
+					       "content_type", "redirects", NULL };
+static const char *const session_options[] = { "timeout", "max_body", "headers", NULL };
+
+/* A misspelt option would otherwise be ignored without a word. */
+static void check_known(lua_State *L, int t, int arg, const char *const *names)
+{
+	const char *key;
+	size_t i;
+
+	t = lua_absindex(L, t);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_argerror(L, arg, "option names must be strings");
+		key = lua_tostring(L, -2);
+		for (i = 0; names[i] && strcmp(names[i], key) != 0; i++)
+			;
+		if (!names[i])
+			luaL_argerror(L, arg, lua_pushfstring(L, "unknown option '%s'", key));
+		lua_pop(L, 1);
+	}
+}
+
 /* Check an options table (get/post/request): raises on misuse. */
-static void check_options(lua_State *L, int t, int arg)
+static void check_options(lua_State *L, int t, int arg, const char *const *names)
 {
 	int bodies = 0, top = lua_gettop(L);
+
+	check_known(L, t, arg, names);
 
 	if (check_field(L, t, arg, "headers", 1 << LUA_TTABLE, "a table") == LUA_TTABLE)
 		check_headers(L, -1, arg);
@@ -361,6 +390,26 @@ static int build_form(lua_State *L, struct box *b, int t)
 	return rc;
 }
 
+/* url with the encoded form appended to its query, before any fragment. */
+static int add_query(lua_State *L, struct box *q, const char *url, const struct box *form)
+{
+	const char *hash = strchr(url, '#');
+	size_t base = hash ? (size_t)(hash - url) : strlen(url);
+	const char *sep = "";
+
+	if (form->len) {
+		if (!memchr(url, '?', base))
+			sep = "?";
+		else if (url[base - 1] != '?' && url[base - 1] != '&')
+			sep = "&";
+	}
+	if (box_append(L, q, url, base) < 0 || box_append(L, q, sep, strlen(sep)) < 0 ||
+	    box_append(L, q, form->data ? form->data : "", form->len) < 0 ||
+	    box_append(L, q, url + base, strlen(url + base)) < 0)
+		return -1;
+	return 0;
+}
+
 /* JSON text of the value at idx into b; -1 with err filled. */
 static int build_json(lua_State *L, struct box *b, int idx, struct pecctl_error *err)
 {
@@ -450,10 +499,10 @@ static int session_send(lua_State *L, int self, const char *method, const char *
 	struct http_request req;
 	struct pecctl_error err;
 	struct response_holder *holder;
-	struct box *body = NULL, *hdrs;
+	struct box *body = NULL, *query = NULL, *hdrs;
 	const char **lines;
 	const char *ct = NULL, *p;
-	int req_headers = 0, n = 0, has_ct = 0, i;
+	int req_headers = 0, n = 0, has_ct = 0, i, rc;
 	size_t blen;
 
 	memset(&req, 0, sizeof(req));
@@ -477,6 +526,19 @@ static int session_send(lua_State *L, int self, const char *method, const char *
 							   "form body is larger than %zu bytes",
 							   (size_t)LH_MAX_REQUEST_BODY);
 			ct = "application/x-www-form-urlencoded";
+			if (strcmp(method, "GET") == 0) {
+				/* a GET form goes in the query string, as a browser sends it */
+				query = box_new(L, LH_MAX_REQUEST_BODY + strlen(url) + 2);
+				lua_insert(L, -2);
+				if (add_query(L, query, url, body) < 0)
+					return lua_push_error_code(L, PECCTL_E_INVALID,
+								   "url is longer than %zu bytes",
+								   (size_t)LH_MAX_REQUEST_BODY);
+				req.url = query->data;
+				box_wipe(body);
+				body = NULL;
+				ct = NULL;
+			}
 		}
 		lua_pop(L, 1);
 		if (lua_getfield(L, opts, "json") != LUA_TNIL) {
@@ -529,16 +591,15 @@ static int session_send(lua_State *L, int self, const char *method, const char *
 	holder = lua_newuserdatauv(L, sizeof(*holder), 0);
 	holder->r = NULL;
 	luaL_setmetatable(L, RESPONSE_MT);
-	if (http_session_request(ls->http, &req, &holder->r, &err) < 0) {
-		box_wipe(hdrs);
-		if (body)
-			box_wipe(body);
-		return lua_push_error(L, &err);
-	}
+	rc = http_session_request(ls->http, &req, &holder->r, &err);
 	/* Wipe now rather than whenever the collector runs. */
 	box_wipe(hdrs);
 	if (body)
 		box_wipe(body);
+	if (query)
+		box_wipe(query);
+	if (rc < 0)
+		return lua_push_error(L, &err);
 	push_response(L, holder->r);
 	http_response_free(holder->r);
 	holder->r = NULL;
@@ -554,7 +615,7 @@ static int session_get(lua_State *L)
 	url = luaL_checkstring(L, 2);
 	if (!lua_isnoneornil(L, 3)) {
 		luaL_checktype(L, 3, LUA_TTABLE);
-		check_options(L, 3, 3);
+		check_options(L, 3, 3, get_options);
 	}
 	return session_send(L, 1, "GET", url, lua_istable(L, 3) ? 3 : 0);
 }
@@ -568,7 +629,7 @@ static int session_post(lua_State *L)
 	url = luaL_checkstring(L, 2);
 	if (!lua_isnoneornil(L, 3)) {
 		luaL_checktype(L, 3, LUA_TTABLE);
-		check_options(L, 3, 3);
+		check_options(L, 3, 3, post_options);
 	}
 	return session_send(L, 1, "POST", url, lua_istable(L, 3) ? 3 : 0);
 }
@@ -594,7 +655,7 @@ static int session_request(lua_State *L)
 	if (check_field(L, 2, 2, "url", 1 << LUA_TSTRING, "a string") != LUA_TSTRING)
 		luaL_argerror(L, 2, "'url' is required");
 	url = lua_tostring(L, -1);
-	check_options(L, 2, 2);
+	check_options(L, 2, 2, request_options);
 	return session_send(L, 1, method, url, 2);
 }
 
@@ -727,6 +788,7 @@ int lua_http_session_new(lua_State *L)
 	lua_settop(L, 1);
 	if (!lua_isnil(L, 1)) {
 		luaL_checktype(L, 1, LUA_TTABLE);
+		check_known(L, 1, 1, session_options);
 		if (check_field(L, 1, 1, "timeout", 1 << LUA_TNUMBER, "a number") == LUA_TNUMBER) {
 			timeout = lua_tonumber(L, -1);
 			if (!(timeout > 0 && timeout <= 86400))

@@ -48,6 +48,11 @@ t.ok(r and type(r.time) == "number" and r.time >= 0, "time is a number of second
 r = s:get(A .. "/echo", {headers = {["x-session"] = "mine"}})
 t.is(header(r, "x-session"), "mine", "a call header overrides the session header")
 
+-- A GET form goes in the query string, as a browser sends it.
+r = s:get(A .. "/echo?x=1#top", {form = {q = "a b", n = 2}})
+t.is(echoed(r, "path"), "/echo?x=1&n=2&q=a+b", "a GET form is appended to the query")
+t.is(echoed(r, "body-length"), "0", "a GET form sends no body")
+
 -- POST form: sorted fields, form-encoded, with the content type set.
 r, err = s:post(A .. "/echo", {form = {user = "mario rossi", pass = "p&ss=w+rd", n = 3}})
 t.is(echoed(r, "method"), "POST", "form POST is a POST " .. why(err))
@@ -165,6 +170,9 @@ t.raises("line break", "a header with a line break raises", s.get, s, A .. "/ech
 	{headers = {["X-Evil"] = "a\r\nInjected: 1"}})
 t.raises("only one of", "form and body together raise", s.post, s, A .. "/echo",
 	{form = {a = "1"}, body = "x"})
+t.raises("unknown option 'header'", "a misspelt option raises", s.get, s, A .. "/echo",
+	{header = {}})
+t.raises("unknown option", "a misspelt session option raises", pecctl.session, {timout = 1})
 t.raises("url", "request{} without url raises", s.request, s, {method = "GET"})
 r, err = s:get("https://nosuchhost.invalid/")
 t.ok(r == nil and type(err) == "table", "an unreachable host returns nil, err")

@@ -206,8 +206,9 @@ static int run_providers(int argc, char **argv)
 		cJSON_Delete(list);
 	}
 	if (n == 0) {
-		fprintf(stderr, "pecctl providers: no provider plugin found in %s; build them with "
-			"'make' or point --plugin-path at the directory holding the .so files\n",
+		fprintf(stderr, "pecctl providers: no provider is loaded from %s; a refused plugin "
+			"is named above; build the plugins with 'make' or point --plugin-path at "
+			"the directory holding the .so files\n",
 			pecctl_opts.plugin_path ? pecctl_opts.plugin_path : "the plugin path");
 		return cli_finish_stdout(EXIT_CONFIG);
 	}

@@ -565,7 +565,12 @@ int plugin_load_file(const char *path, struct pecctl_error *err)
 	handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		const char *why = dlerror();
-		set_err(err, "cannot load plugin %s: %s", real, why ? why : "unknown dlopen error");
+		size_t n = strlen(real);
+		/* dlerror starts with the path, already in our message. */
+		if (why && strncmp(why, real, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+			why += n + 2;
+		set_err(err, "cannot load plugin %s: %s; fix its build or remove it from the plugin path", real,
+			why ? why : "unknown dlopen error");
 		seen_add(real, 0);
 		return -1;
 	}

@@ -1,0 +1,6 @@
+#include "pecsim.h"
+void account_handle(struct sim_request *rq, struct sim_response *rs)
+{
+	(void)rq;
+	resp_text(rs, 404, "todo");
+}

@@ -321,9 +321,10 @@ static cJSON *enc_table(struct json_enc *e, int idx)
 			if (lua_tointeger(L, -1) > max)
 				max = lua_tointeger(L, -1);
 		} else {
+			int number = lua_type(L, -1) == LUA_TNUMBER;
+
 			lua_pop(L, 1);
-			return enc_fail(e, lua_type(L, -1) == LUA_TNUMBER ?
-					"a table with a key that is not a positive integer" :
+			return enc_fail(e, number ? "a table with a number key that is not 1, 2, 3..." :
 					"a table with a key that is neither a string nor a number");
 		}
 	}
@@ -563,9 +564,11 @@ static int json_decode(lua_State *L)
 	if (len == 0)
 		return lua_push_error_code(L, PECCTL_E_INVALID, "invalid JSON: empty input");
 	excerpt(near, sizeof(near), text + off, len - off);
-	if (off >= len)
+	/* cJSON reports running out of input as the last byte. */
+	if (off + 1 >= len)
 		return lua_push_error_code(L, PECCTL_E_INVALID,
-					   "invalid JSON: unexpected end of input at byte offset %zu", off);
+					   "invalid JSON at byte offset %zu, the end of the input (near \"%s\")",
+					   off, near);
 	return lua_push_error_code(L, PECCTL_E_INVALID, "invalid JSON at byte offset %zu (near \"%s\")",
 				   off, near);
 }

@@ -4,4 +4,4 @@
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$PECCTL_BIN" ] || { echo "Bail out! $PECCTL_BIN is not built"; exit 1; }
-exec "$PECCTL_BIN" script "$TOP/tests/lua/html_test.lua"
+"$PECCTL_BIN" script "$TOP/tests/lua/html_test.lua"

@@ -80,6 +80,18 @@ run_pecctl --plugin-path "$T/good" providers nosuch
 is "$status" 64 "an unknown provider name is a usage error"
 like "$err" "no provider named 'nosuch'" "and says which name"
 
+# The operation runs through the host table: host->account gives the address.
+cat >"$T/hello.lua" <<'EOF'
+local acct = assert(pecctl.account{address = "mario@Hello.Example"})
+local res, err = acct:login{}
+print(res and res.greeting or err.message)
+print(pecctl.providers.for_account("x@HELLO.EXAMPLE"))
+EOF
+run_pecctl --plugin-path "$T/good" script "$T/hello.lua"
+is "$status" 0 "a script calling the hello provider exits 0"
+is "$out" "hello mario@Hello.Example
+hello" "login answers the greeting; the domain matches whatever its case"
+
 # --- broken plugins beside a good one ---
 mkdir "$T/mixed"
 cp "$HELLO" "$T/mixed/hello.so"

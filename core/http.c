@@ -62,7 +62,7 @@ struct http_hop {
 	const char *body;
 	size_t body_len;
 	double started_at;
-	double dns_s, connect_s, tls_s, send_s, wait_s, receive_s, total_s;
+	double dns_s, connect_s, tls_s, send_s, wait_s, receive_s;
 	char *redirect_url;   /* absolute Location, when the answer was a redirect */
 };
 
@@ -559,7 +559,6 @@ static void hop_timings(struct http_session *s, struct http_hop *hop)
 	hop->send_s = pre > ready ? usec_to_s(pre - ready) : 0.0;
 	hop->wait_s = start > pre ? usec_to_s(start - pre) : 0.0;
 	hop->receive_s = total > start && start > 0 ? usec_to_s(total - start) : 0.0;
-	hop->total_s = usec_to_s(total);
 }
 
 static void notify(struct http_session *s, const struct http_hop *hop,
@@ -838,6 +837,7 @@ int http_session_request(struct http_session *s, const struct http_request *req,
 	double t0 = now_mono();
 	long timeout_ms, left;
 	int hops = 0, crossed = 0, rc;
+	size_t i;
 
 	*out = NULL;
 	if (!req || !req->url) {
@@ -849,6 +849,16 @@ int http_session_request(struct http_session *s, const struct http_request *req,
 	if (!valid_method(hop.method)) {
 		set_error(err, PECCTL_E_INVALID, 0, "bad http method '%.40s'", hop.method);
 		return -1;
+	}
+	for (i = 0; req->headers && req->headers[i]; i++) {
+		/* a line break would let a value smuggle in a header of its own */
+		if (!strchr(req->headers[i], ':') || strpbrk(req->headers[i], "\r\n")) {
+			/* the name only: the value may be a credential */
+			set_error(err, PECCTL_E_INVALID, 0, "bad request header '%.*s'",
+				  (int)strcspn(req->headers[i], ":\r\n") > 60 ? 60 :
+				  (int)strcspn(req->headers[i], ":\r\n"), req->headers[i]);
+			return -1;
+		}
 	}
 	if (origin_of(req->url, &first) < 0) {
 		set_error(err, PECCTL_E_INVALID, 0, "bad url '%.200s'", req->url);

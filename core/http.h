@@ -68,8 +68,8 @@ void http_session_set_observer(struct http_session *s, http_observer_fn fn, void
  * when there is no answer: network (DNS, connect, TLS, dropped), timeout,
  * unknown_outcome (a non-GET request was sent, then the connection dropped
  * or timed out), portal_changed (body over max_body, huge headers), portal
- * (too many redirects), invalid (bad URL or method). Request header lines
- * must not contain CR or LF (callers validate). */
+ * (too many redirects), invalid (bad URL, method or header line: "Name:
+ * value" without CR or LF). */
 int http_session_request(struct http_session *s, const struct http_request *req,
 			 struct http_response **out, struct pecctl_error *err);
 void http_response_free(struct http_response *r);

@@ -491,8 +491,8 @@ struct http_session *lua_http_check_session(lua_State *L, int idx)
 	return check_lua_session(L, idx)->http;
 }
 
-/* Send method url with the options table at opts (0 for none), whose
- * argument number is arg. Options are checked already. */
+/* Send method url with the options table at opts (0 for none), checked
+ * already by check_options. Returns the response table, or nil, err. */
 static int session_send(lua_State *L, int self, const char *method, const char *url, int opts)
 {
 	struct lua_session *ls = check_lua_session(L, self);

@@ -28,6 +28,13 @@ if arg[1] == "untrusted" then
 	t.done()
 end
 
+if arg[1] == "global-timeout" then
+	local r, err = pecctl.session():get(A .. "/slow?s=3")
+	t.fails("timeout", "--timeout applies to new sessions", r, err)
+	t.like(err and err.message, "within 1 s", "the error gives the timeout")
+	t.done()
+end
+
 local s = pecctl.session{headers = {["X-Session"] = "kept"}}
 
 -- GET: request headers go out, response headers come back by lower-case name.
@@ -124,6 +131,11 @@ t.is(echoed(r, "body-length"), "0", "without the body")
 t.is(header(r, "authorization"), nil, "Authorization does not follow to another origin")
 t.is(header(r, "x-custom"), nil, "the call's headers do not follow")
 t.is(header(r, "x-session"), nil, "the session's headers do not follow")
+
+-- A redirect loop ends with an error, not a hang.
+r, err = s:get(A .. "/loop")
+t.fails("portal", "a redirect loop is cut off", r, err)
+t.like(err and err.message, "too many redirects", "the error says why")
 
 -- redirects = false returns the 3xx as it is.
 r = s:get(A .. "/redirect?code=302&to=/echo", {redirects = false})

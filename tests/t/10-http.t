@@ -65,6 +65,11 @@ run_pecctl --sandbox "127.0.0.1:$PORT" --cacert "$T/other-ca.pem" \
 relay
 is "$status" 0 "http_test.lua untrusted exits 0"
 
+run_pecctl --sandbox "127.0.0.1:$PORT" --cacert "$T/ca.pem" --timeout 1 \
+	script "$TOP/tests/lua/http_test.lua" global-timeout
+relay
+is "$status" 0 "http_test.lua global-timeout exits 0"
+
 # The plan goes last: the Lua script decides how many tests it runs.
 echo "1..$_tap_n"
 [ "$_tap_failed" -eq 0 ]

@@ -8,6 +8,7 @@ through pecctl's --sandbox) and tells the client what it received:
                         (names lower-case, sorted), "body-length N", a blank
                         line, then the request body
   /redirect?code=C&to=U answer C with Location: U
+  /loop                 redirect to itself, for ever
   /set-cookie?name=N&value=V
   /big?n=BYTES[&chunked=1]
   /slow?s=SECONDS       answer after a pause
@@ -60,6 +61,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif url.path == "/redirect":
             self.reply(int(query.get("code", "302")), b"moved\n",
                        [("Location", query.get("to", "/echo"))])
+        elif url.path == "/loop":
+            self.reply(302, b"again\n", [("Location", "/loop")])
         elif url.path == "/set-cookie":
             cookie = "%s=%s; Path=/; Secure; HttpOnly" % (query["name"], query["value"])
             self.reply(200, b"cookie set\n", [("Set-Cookie", cookie),

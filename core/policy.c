@@ -381,6 +381,14 @@ static void generate_once(const struct pecctl_password_policy *p, char *buf, int
 		buf[k++] = pick(spec, n_spec);
 		n_specials = 1;
 	}
+	/* Every allowed class of letters and digits once, required or not: a
+	 * portal's unwritten rules rarely reject a mixed password. */
+	if (p->letters_allowed && !p->require_upper && k < len)
+		buf[k++] = pick(upper_pool, sizeof(upper_pool) - 1);
+	if (p->letters_allowed && !p->require_lower && k < len)
+		buf[k++] = pick(lower_pool, sizeof(lower_pool) - 1);
+	if (p->digits_allowed && !p->require_digit && k < len)
+		buf[k++] = pick(digit_pool, sizeof(digit_pool) - 1);
 	for (; k < len; k++)
 		buf[k] = n_main ? pick(main_pool, n_main) : pick(spec, n_spec);
 	buf[len] = '\0';

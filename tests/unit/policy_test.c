@@ -153,6 +153,16 @@ int main(void)
 	}
 	ok(distinct, "generated passwords differ from one another");
 
+	/* Nothing required: still mixed case and a digit, as portals expect. */
+	p = aruba;
+	p.require_upper = p.require_lower = p.require_digit = 0;
+	for (i = 0, distinct = 1; i < 200; i++) {
+		policy_generate(&p, NULL, pw, sizeof(pw), &err);
+		distinct &= strpbrk(pw, "ABCDEFGHJKLMNPQRSTUVWXYZ") && strpbrk(pw, "abcdefghijkmnopqrstuvwxyz") &&
+			    strpbrk(pw, "23456789") && !strpbrk(pw, ".-");
+	}
+	ok(distinct, "without required classes it still mixes cases and digits, no specials");
+
 	expect_rules(&aruba, "Good.pass-42", &ctx, "", "a good password breaks no rule");
 	expect_rules(&aruba, "Ab3", &ctx, "length", "too short: length");
 	expect_rules(&aruba, "Abcdefghij1234567890x", &ctx, "length", "21 characters: length");

@@ -2,6 +2,7 @@
 -- --sandbox under the real-looking names a.test and b.test.
 -- Run by tests/t/10-http.t:  pecctl --sandbox ... --cacert ... script THIS [untrusted]
 local t = dofile(arg[0]:match("(.*/)") .. "tap.lua")
+io.stdout:setvbuf("line")  -- results so far survive a crash
 
 local A, B = "https://a.test", "https://b.test"
 

@@ -538,7 +538,10 @@ int plugin_load_file(const char *path, struct pecctl_error *err)
 	char real[PATH_MAX];
 	const uint32_t *version;
 	pecctl_plugin_init_fn init;
-	struct pecctl_registry reg;
+	/* Static, not on the stack: a plugin that keeps the pointer and calls
+	 * register_provider after init is refused rather than reading a
+	 * dead frame. */
+	static struct pecctl_registry reg;
 	struct seen *s;
 	size_t before;
 	uint32_t major, minor;
@@ -603,6 +606,7 @@ int plugin_load_file(const char *path, struct pecctl_error *err)
 	before = n_entries;
 	rc = init(&pecctl_host_table, &reg);
 	reg.open = 0;
+	reg.file = NULL;
 	/* From here on the plugin's code may be referenced (atexit, threads):
 	 * it stays mapped whatever happens. */
 	if (rc != 0) {

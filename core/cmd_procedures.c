@@ -1,5 +1,6 @@
 /* pecctl procedures: the procedure scripts on the script path. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "cli.h"
@@ -14,26 +15,44 @@ struct listing {
 	int broken;
 };
 
-/* The params table at the top of the stack, as "name (secret, optional)". */
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The params table at the top of the stack, in name order, as
+ * "name  help [secret] [optional]" lines or JSON objects. */
 static void describe_params(lua_State *L, cJSON *json_params)
 {
+	const char *names[128];
+	size_t n = 0;
+
 	lua_pushnil(L);
-	while (lua_next(L, -2)) {
-		const char *name = lua_tostring(L, -2);
+	while (lua_next(L, -2) && n < 128) {
+		/* keys are strings anchored in the params table, so the pointers hold */
+		if (lua_type(L, -2) == LUA_TSTRING)
+			names[n++] = lua_tostring(L, -2);
+		lua_pop(L, 1);
+	}
+	qsort(names, n, sizeof(names[0]), compare_names);
+	for (size_t i = 0; i < n; i++) {
+		const char *help;
 		int secret, optional;
 
+		lua_getfield(L, -1, names[i]);
 		lua_getfield(L, -1, "secret");
 		secret = lua_toboolean(L, -1);
 		lua_getfield(L, -2, "optional");
 		optional = lua_toboolean(L, -1);
 		lua_getfield(L, -3, "help");
+		help = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
 		if (json_params) {
-			cJSON *p = cJSON_AddObjectToObject(json_params, name);
+			cJSON *p = cJSON_AddObjectToObject(json_params, names[i]);
 			cJSON_AddBoolToObject(p, "secret", secret);
 			cJSON_AddBoolToObject(p, "optional", optional);
-			cJSON_AddStringToObject(p, "help", lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
+			cJSON_AddStringToObject(p, "help", help);
 		} else {
-			printf("      %-18s %s%s%s\n", name, lua_isstring(L, -1) ? lua_tostring(L, -1) : "",
+			printf("      %-18s %s%s%s\n", names[i], help,
 			       secret ? " [secret: give a reference like env:VAR]" : "",
 			       optional ? " [optional]" : "");
 		}

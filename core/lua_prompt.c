@@ -38,6 +38,21 @@ static int prompt_has_tty_lua(lua_State *L)
 	return 1;
 }
 
+/* pecctl.prompt.reveal(label, secret): the one way a script can show a
+ * secret, and only on the terminal. */
+static int prompt_reveal_lua(lua_State *L)
+{
+	const char *label = luaL_checkstring(L, 1);
+	const char *secret = lua_string_or_secret(L, 2, NULL);
+	struct pecctl_error err = { 0 };
+
+	luaL_argcheck(L, secret != NULL, 2, "secret expected");
+	if (prompt_reveal(label, secret, &err) != 0)
+		return lua_push_error(L, &err);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 static int prompt_status_lua(lua_State *L)
 {
 	prompt_status(luaL_optstring(L, 1, NULL));
@@ -51,6 +66,7 @@ int lua_open_prompt(lua_State *L)
 		{ "confirm", prompt_confirm_lua },
 		{ "has_tty", prompt_has_tty_lua },
 		{ "status", prompt_status_lua },
+		{ "reveal", prompt_reveal_lua },
 		{ NULL, NULL },
 	};
 

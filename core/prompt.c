@@ -160,3 +160,14 @@ int prompt_code_for(const char *label, char *buf, size_t cap, struct pecctl_erro
 		return prompt_command_output(pecctl_opts.otp_command, label, buf, cap, err);
 	return prompt_ask(label, 1, buf, cap, err);
 }
+
+int prompt_reveal(const char *label, const char *secret, struct pecctl_error *err)
+{
+	FILE *tty;
+
+	if (!prompt_has_tty() || !(tty = fopen("/dev/tty", "w")))
+		return no_tty_error(err, label);
+	fprintf(tty, "%s: %s\n", label, secret);
+	fclose(tty);
+	return 0;
+}

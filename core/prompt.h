@@ -22,6 +22,9 @@ int prompt_command_output(const char *command, const char *env_label, char *buf,
 			  struct pecctl_error *err);
 /* A one-time code: from --otp-command when given, else asked on the TTY. */
 int prompt_code_for(const char *label, char *buf, size_t cap, struct pecctl_error *err);
+/* Show a secret once on the TTY (never stdout, never the log), when the
+ * user asked to see it. -1 and err without a TTY. */
+int prompt_reveal(const char *label, const char *secret, struct pecctl_error *err);
 /* A one-line status on the TTY (e.g. a countdown), rewritten in place;
  * NULL clears it. Nothing happens without a TTY. */
 void prompt_status(const char *text);

@@ -2,6 +2,17 @@
 -- Loaded once at start-up; everything here ends up in the `pecctl` table.
 local pecctl = pecctl
 
+local error_meta = {
+	__name = "pecctl.error",
+	__tostring = function(e) return tostring(e.message) .. " (" .. tostring(e.code) .. ")" end,
+}
+
+-- pecctl.fail(code, fmt, ...) -> nil, err: the expected-failure pair, for
+-- `return pecctl.fail("policy", "...")` in scripts.
+function pecctl.fail(code, fmt, ...)
+	return nil, setmetatable({ code = code, message = string.format(fmt, ...) }, error_meta)
+end
+
 -- pecctl.wait_for(check, {timeout=, interval=, label=}): call check() until
 -- it returns a value other than nil (returned) or fails (nil, err), showing
 -- a countdown on the TTY. Times out with nil, {code="expired"}.
@@ -20,8 +31,7 @@ function pecctl.wait_for(check, opts)
 		local left = deadline - os.time()
 		if left <= 0 then
 			pecctl.prompt.status(nil)
-			return nil, setmetatable({ code = "expired", message = label .. ": no answer in " .. timeout .. " s" },
-				{ __tostring = function(e) return e.message .. " (" .. e.code .. ")" end })
+			return pecctl.fail("expired", "%s: no answer in %d s", label, timeout)
 		end
 		pecctl.prompt.status(string.format("%s: %d s left", label, left))
 		pecctl.sleep(math.min(interval, left))

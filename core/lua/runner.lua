@@ -4,10 +4,7 @@
 -- (and by batch workers and the REPL's run()).
 local runner = {}
 
-local function fail(code, fmt, ...)
-	return nil, setmetatable({ code = code, message = string.format(fmt, ...) },
-		{ __tostring = function(e) return e.message .. " (" .. e.code .. ")" end })
-end
+local fail = pecctl.fail
 
 local function convert(spec, name, value)
 	if spec.type == "number" then
@@ -109,7 +106,10 @@ function runner.report(proc, opts, result, err)
 		io.write(pecctl.json.encode(out), "\n")
 		return
 	end
-	if result then
+	if result and result.output then
+		-- data procedures (access-history) print their data as it is
+		io.write(result.output)
+	elseif result then
 		io.write(opts.account, ": ", result.message or (proc.name .. " done"), "\n")
 		for _, line in ipairs(scalar_lines(result)) do io.write(line, "\n") end
 	else

@@ -120,6 +120,9 @@ struct pecctl_password_policy {
 	const char *description;   /* the portal's own wording of the rules */
 };
 
+/* Frozen: plugins hand over arrays of these, so the element size is part of
+ * the ABI and carries no size field. Anything a later minor wants to say per
+ * operation goes in a new, separate array of struct pecctl_provider. */
 struct pecctl_operation {
 	const char *name;     /* "login", "change_password", ... */
 	const char *summary;  /* one line for `pecctl providers` */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,9 @@
 #include "registry.h"
 
 #define PROVIDER_NAME_MAX 32
+/* The struct as ABI 1.0 defined it: plugins built for 1.0 pass this much,
+ * whatever later minors append. */
+#define PROVIDER_SIZE_1_0 (offsetof(struct pecctl_provider, n_operations) + sizeof(size_t))
 
 struct registry_entry {
 	struct pecctl_provider provider;          /* host-sized copy, zero-filled */
@@ -344,9 +348,10 @@ static int validate_provider(const struct pecctl_registry *reg, const struct pec
 	struct pecctl_error err;
 	size_t i, j;
 
-	if (p->size < sizeof(*p))
+	if (p->size < PROVIDER_SIZE_1_0)
 		return refuse_provider(reg, NULL, "struct size is %zu, this pecctl expects at least "
-				       "%zu; set size = sizeof(struct pecctl_provider)", p->size, sizeof(*p));
+				       "%zu; set size = sizeof(struct pecctl_provider)", p->size,
+				       PROVIDER_SIZE_1_0);
 	if (!valid_identifier(name, PROVIDER_NAME_MAX))
 		return refuse_provider(reg, NULL, "name %s%s%s is not a lower-case identifier of at "
 				       "most %d characters (a-z, 0-9, _ and -)", name ? "'" : "",

@@ -4,6 +4,7 @@
  * here ever quotes it or any of its characters.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sodium.h>
@@ -15,6 +16,8 @@
 #define POLICY_MIN_LENGTH_CAP 256
 #define POLICY_MAX_LENGTH_CAP 4096
 #define POLICY_GENERATE_TRIES 200
+/* The struct as ABI 1.0 defined it; later minors only append. */
+#define POLICY_SIZE_1_0 (offsetof(struct pecctl_password_policy, description) + sizeof(const char *))
 
 /* Look-alikes left out: I and O, l, 0 and 1. */
 static const char upper_pool[] = "ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -84,9 +87,9 @@ int policy_validate(const struct pecctl_password_policy *p, struct pecctl_error 
 		pecctl_error_set(err, PECCTL_E_INVALID, "no password policy given");
 		return -1;
 	}
-	if (p->size < sizeof(*p)) {
+	if (p->size < POLICY_SIZE_1_0) {
 		snprintf(msg, sizeof(msg), "password policy size is %zu, expected at least %zu; "
-			 "set size = sizeof(struct pecctl_password_policy)", p->size, sizeof(*p));
+			 "set size = sizeof(struct pecctl_password_policy)", p->size, POLICY_SIZE_1_0);
 		goto fail;
 	}
 	if (p->min_length < 1 || p->min_length > POLICY_MIN_LENGTH_CAP) {

@@ -37,6 +37,7 @@ struct lua_session {
 struct box {
 	char *data;
 	size_t len, cap, max;
+	int nomem;  /* an append failed for want of memory, not for the cap */
 };
 
 struct response_holder {
@@ -72,8 +73,9 @@ static struct box *box_new(lua_State *L, size_t max)
 	return b;
 }
 
-/* 0, or -1 past the cap; raises only when memory runs out. */
-static int box_append(lua_State *L, struct box *b, const char *p, size_t n)
+/* 0, or -1 past the cap or out of memory (b->nomem). Never raises, so a
+ * caller can free what it holds before it reports. */
+static int box_append(struct box *b, const char *p, size_t n)
 {
 	size_t need, cap;
 	char *mem;
@@ -89,8 +91,10 @@ static int box_append(lua_State *L, struct box *b, const char *p, size_t n)
 			cap = b->max + 1;
 		/* no realloc: it could leave the old bytes behind unwiped */
 		mem = malloc(cap);
-		if (!mem)
-			luaL_error(L, "not enough memory");
+		if (!mem) {
+			b->nomem = 1;
+			return -1;
+		}
 		if (b->data) {
 			memcpy(mem, b->data, b->len);
 			sodium_memzero(b->data, b->cap);
@@ -103,6 +107,15 @@ static int box_append(lua_State *L, struct box *b, const char *p, size_t n)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return 0;
+}
+
+/* Report a failed append: raise when memory ran out, else nil, err. */
+static int box_error(lua_State *L, const struct box *b, const char *what)
+{
+	if (b->nomem)
+		return luaL_error(L, "not enough memory");
+	return lua_push_error_code(L, PECCTL_E_INVALID, "%s is larger than %zu bytes", what,
+				   b->max);
 }
 
 static int response_gc(lua_State *L)
@@ -333,8 +346,8 @@ static int add_headers(lua_State *L, struct box *b, int t, int skip, int *n, int
 		lua_getfield(L, t, keys[i]);
 		value = value_bytes(L, -1, &vlen);
 		if (value &&
-		    (box_append(L, b, keys[i], strlen(keys[i])) < 0 || box_append(L, b, ": ", 2) < 0 ||
-		     box_append(L, b, value, vlen) < 0 || box_append(L, b, "", 1) < 0))
+		    (box_append(b, keys[i], strlen(keys[i])) < 0 || box_append(b, ": ", 2) < 0 ||
+		     box_append(b, value, vlen) < 0 || box_append(b, "", 1) < 0))
 			rc = -1;
 		if (value) {
 			(*n)++;
@@ -361,8 +374,8 @@ static int add_form_pair(lua_State *L, struct box *b, const char *k, size_t klen
 		free(ev);
 		return luaL_error(L, "not enough memory");
 	}
-	if ((b->len && box_append(L, b, "&", 1) < 0) || box_append(L, b, ek, strlen(ek)) < 0 ||
-	    box_append(L, b, "=", 1) < 0 || box_append(L, b, ev, strlen(ev)) < 0)
+	if ((b->len && box_append(b, "&", 1) < 0) || box_append(b, ek, strlen(ek)) < 0 ||
+	    box_append(b, "=", 1) < 0 || box_append(b, ev, strlen(ev)) < 0)
 		rc = -1;
 	sodium_memzero(ev, strlen(ev));
 	free(ek);
@@ -391,7 +404,7 @@ static int build_form(lua_State *L, struct box *b, int t)
 }
 
 /* url with the encoded form appended to its query, before any fragment. */
-static int add_query(lua_State *L, struct box *q, const char *url, const struct box *form)
+static int add_query(struct box *q, const char *url, const struct box *form)
 {
 	const char *hash = strchr(url, '#');
 	size_t base = hash ? (size_t)(hash - url) : strlen(url);
@@ -403,9 +416,9 @@ static int add_query(lua_State *L, struct box *q, const char *url, const struct 
 		else if (url[base - 1] != '?' && url[base - 1] != '&')
 			sep = "&";
 	}
-	if (box_append(L, q, url, base) < 0 || box_append(L, q, sep, strlen(sep)) < 0 ||
-	    box_append(L, q, form->data ? form->data : "", form->len) < 0 ||
-	    box_append(L, q, url + base, strlen(url + base)) < 0)
+	if (box_append(q, url, base) < 0 || box_append(q, sep, strlen(sep)) < 0 ||
+	    box_append(q, form->data ? form->data : "", form->len) < 0 ||
+	    box_append(q, url + base, strlen(url + base)) < 0)
 		return -1;
 	return 0;
 }
@@ -423,12 +436,13 @@ static int build_json(lua_State *L, struct box *b, int idx, struct pecctl_error 
 	cJSON_Delete(json);
 	if (!text)
 		return luaL_error(L, "not enough memory");
-	if (box_append(L, b, text, strlen(text)) < 0) {
-		pecctl_error_set(err, PECCTL_E_INVALID, "json body is larger than the request cap");
-		rc = -1;
-	}
+	rc = box_append(b, text, strlen(text));
 	sodium_memzero(text, strlen(text));
 	cJSON_free(text);
+	if (rc < 0 && b->nomem)
+		return luaL_error(L, "not enough memory");
+	if (rc < 0)
+		pecctl_error_set(err, PECCTL_E_INVALID, "json body is larger than the request cap");
 	return rc;
 }
 
@@ -522,18 +536,14 @@ static int session_send(lua_State *L, int self, const char *method, const char *
 			body = box_new(L, LH_MAX_REQUEST_BODY);
 			lua_insert(L, -2);
 			if (build_form(L, body, -1) < 0)
-				return lua_push_error_code(L, PECCTL_E_INVALID,
-							   "form body is larger than %zu bytes",
-							   (size_t)LH_MAX_REQUEST_BODY);
+				return box_error(L, body, "form body");
 			ct = "application/x-www-form-urlencoded";
 			if (strcmp(method, "GET") == 0) {
 				/* a GET form goes in the query string, as a browser sends it */
 				query = box_new(L, LH_MAX_REQUEST_BODY + strlen(url) + 2);
 				lua_insert(L, -2);
-				if (add_query(L, query, url, body) < 0)
-					return lua_push_error_code(L, PECCTL_E_INVALID,
-								   "url is longer than %zu bytes",
-								   (size_t)LH_MAX_REQUEST_BODY);
+				if (add_query(query, url, body) < 0)
+					return box_error(L, query, "url");
 				req.url = query->data;
 				box_wipe(body);
 				body = NULL;
@@ -553,12 +563,9 @@ static int session_send(lua_State *L, int self, const char *method, const char *
 			body = box_new(L, LH_MAX_REQUEST_BODY);
 			lua_insert(L, -2);
 			p = value_bytes(L, -1, &blen);
-			if (p && box_append(L, body, p, blen) < 0)
-				return lua_push_error_code(L, PECCTL_E_INVALID,
-							   "request body is larger than %zu bytes",
-							   (size_t)LH_MAX_REQUEST_BODY);
-			if (body->cap == 0)
-				box_append(L, body, "", 0);  /* an empty body is still a body */
+			if ((p && box_append(body, p, blen) < 0) ||
+			    (body->cap == 0 && box_append(body, "", 0) < 0))  /* empty is a body too */
+				return box_error(L, body, "request body");
 		}
 		lua_pop(L, 1);
 		if (lua_getfield(L, opts, "content_type") == LUA_TSTRING)
@@ -568,15 +575,11 @@ static int session_send(lua_State *L, int self, const char *method, const char *
 	if ((req_headers && add_headers(L, hdrs, req_headers, 0, &n, &has_ct) < 0) ||
 	    (lua_getiuservalue(L, self, 1) == LUA_TTABLE &&
 	     add_headers(L, hdrs, -1, req_headers, &n, &has_ct) < 0))
-		return lua_push_error_code(L, PECCTL_E_INVALID,
-					   "request headers are larger than %zu bytes",
-					   (size_t)LH_MAX_HEADER_BYTES);
+		return box_error(L, hdrs, "the request headers");
 	if (ct && !has_ct) {
-		if (box_append(L, hdrs, "Content-Type: ", 14) < 0 ||
-		    box_append(L, hdrs, ct, strlen(ct)) < 0 || box_append(L, hdrs, "", 1) < 0)
-			return lua_push_error_code(L, PECCTL_E_INVALID,
-						   "request headers are larger than %zu bytes",
-						   (size_t)LH_MAX_HEADER_BYTES);
+		if (box_append(hdrs, "Content-Type: ", 14) < 0 ||
+		    box_append(hdrs, ct, strlen(ct)) < 0 || box_append(hdrs, "", 1) < 0)
+			return box_error(L, hdrs, "the request headers");
 		n++;
 	}
 	lines = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof(*lines), 0);
@@ -667,7 +670,6 @@ static int session_cookies(lua_State *L)
 	char *text, *line, *next, *f[7], *p;
 	const char *domain;
 	int n = 0, k, http_only;
-
 	struct box *b;
 	size_t len;
 
@@ -678,11 +680,11 @@ static int session_cookies(lua_State *L)
 	if (!text)
 		return 1;
 	len = strlen(text);
-	k = box_append(L, b, text, len);  /* frees text below even past the cap */
+	k = box_append(b, text, len);
 	sodium_memzero(text, len);
 	free(text);
-	if (k < 0 || !b->data)
-		return 1;
+	if (k < 0)
+		return box_error(L, b, "the cookie list");
 	text = b->data;
 	for (line = text; line && *line; line = next) {
 		next = strchr(line, '\n');

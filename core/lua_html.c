@@ -16,6 +16,7 @@
 #include <sodium.h>
 #include "html.h"
 #include "lua_api.h"
+#include "lua_json.h"
 #include "secret.h"
 
 #define DOC_MT "pecctl.html.doc"
@@ -96,8 +97,7 @@ static int push_result(lua_State *L, cJSON *result, const struct pecctl_error *e
 {
 	if (!result)
 		return lua_push_error(L, err);
-	lua_push_cjson(L, result);
-	cJSON_Delete(result);
+	lua_push_cjson_owned(L, result);
 	return 1;
 }
 
@@ -177,8 +177,7 @@ static int doc_forms(lua_State *L)
 
 	if (!all)
 		return luaL_error(L, "not enough memory");
-	lua_push_cjson(L, all);
-	cJSON_Delete(all);
+	lua_push_cjson_owned(L, all);
 	return 1;
 }
 

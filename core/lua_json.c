@@ -91,6 +91,45 @@ void lua_push_cjson(lua_State *L, const cJSON *item)
 	push_cjson(L, item, 0);
 }
 
+/* A tree owned by a userdata while it becomes Lua values, so a memory
+ * error on the way cannot leak it. */
+#define JSON_TREE_MT "pecctl.json.tree"
+
+static int tree_gc(lua_State *L)
+{
+	cJSON **box = luaL_checkudata(L, 1, JSON_TREE_MT);
+
+	cJSON_Delete(*box);
+	*box = NULL;
+	return 0;
+}
+
+static cJSON **push_tree_box(lua_State *L)
+{
+	cJSON **box = lua_newuserdatauv(L, sizeof(*box), 0);
+
+	*box = NULL;
+	if (luaL_newmetatable(L, JSON_TREE_MT)) {
+		lua_pushcfunction(L, tree_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	return box;
+}
+
+void lua_push_cjson_owned(lua_State *L, cJSON *tree)
+{
+	cJSON **box;
+
+	luaL_checkstack(L, 2, NULL);
+	box = push_tree_box(L);
+	*box = tree;
+	lua_push_cjson(L, tree);
+	cJSON_Delete(tree);
+	*box = NULL;
+	lua_remove(L, -2);
+}
+
 /* Lua -> cJSON. Errors name where the bad value sits: `.users[2].name`. */
 struct json_enc {
 	lua_State *L;
@@ -541,9 +580,10 @@ static int json_decode(lua_State *L)
 	const char *text = luaL_checklstring(L, 1, &len);
 	const char *end = NULL;
 	char near[32];
+	cJSON **box = push_tree_box(L);
 	cJSON *tree;
 
-	tree = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	tree = *box = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (tree) {
 		off = end ? (size_t)(end - text) : len;
 		while (off < len && (text[off] == ' ' || text[off] == '\t' ||
@@ -552,9 +592,11 @@ static int json_decode(lua_State *L)
 		if (off == len) {
 			lua_push_cjson(L, tree);
 			cJSON_Delete(tree);
+			*box = NULL;
 			return 1;
 		}
 		cJSON_Delete(tree);
+		*box = NULL;
 		excerpt(near, sizeof(near), text + off, len - off);
 		return lua_push_error_code(L, PECCTL_E_INVALID,
 					   "invalid JSON: unexpected data after the value at byte offset %zu (near \"%s\")",

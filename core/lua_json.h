@@ -12,4 +12,8 @@
  * values JSON cannot hold (functions, cycles, mixed tables). */
 char *lua_json_encode_body(lua_State *L, int idx, size_t *len, struct pecctl_error *err);
 
+/* Push tree as Lua values and free it, even when a memory error cuts the
+ * conversion short ([-0, +1, m]). */
+void lua_push_cjson_owned(lua_State *L, cJSON *tree);
+
 #endif

@@ -4,6 +4,7 @@
  * stay with the origin they were given for. Callbacks only record; every
  * decision is taken after curl_easy_perform returns. */
 #include "http.h"
+#include "log.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -62,7 +63,7 @@ struct http_hop {
 	const char *body;
 	size_t body_len;
 	double started_at;
-	double dns_s, connect_s, tls_s, send_s, wait_s, receive_s;
+	double dns_s, connect_s, tls_s, send_s, wait_s, receive_s, total_s;
 	char *redirect_url;   /* absolute Location, when the answer was a redirect */
 };
 
@@ -559,6 +560,7 @@ static void hop_timings(struct http_session *s, struct http_hop *hop)
 	hop->send_s = pre > ready ? usec_to_s(pre - ready) : 0.0;
 	hop->wait_s = start > pre ? usec_to_s(start - pre) : 0.0;
 	hop->receive_s = total > start && start > 0 ? usec_to_s(total - start) : 0.0;
+	hop->total_s = usec_to_s(total);
 }
 
 static void notify(struct http_session *s, const struct http_hop *hop,
@@ -779,6 +781,9 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	if (rc != CURLE_OK) {
 		transfer_error(s, rc, hop, s->timeout_ms, err);
 		clear_request(s->curl);
+		if (log_enabled(PECCTL_LOG_DEBUG))
+			log_printf(PECCTL_LOG_DEBUG, "http", "%s %s failed: %s", hop->method, hop->url,
+				   err ? err->message : curl_easy_strerror(rc));
 		notify(s, hop, NULL, err);
 		return -1;
 	}
@@ -794,6 +799,11 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 		notify(s, hop, NULL, err);
 		return -1;
 	}
+	/* -vv shows every exchange, the way curl -v would (redacted by log) */
+	if (log_enabled(PECCTL_LOG_DEBUG))
+		log_printf(PECCTL_LOG_DEBUG, "http", "%s %s -> %ld, %zu bytes, %.1f ms%s", hop->method,
+			   hop->url, (*out)->status, (*out)->body_len,
+			   hop->total_s * 1000.0, conns ? ", new connection" : "");
 	notify(s, hop, *out, err);
 	return 0;
 }

@@ -149,6 +149,10 @@ local sdoc = html.parse(scadenza_page, "https://account.aruba.it/pec/password/")
 t.is(sdoc:select_one("#password-programmi[data-stato=attiva]").text, "Valida fino al 31/05/2027",
 	"#id[attr=value] together")
 t.is(#sdoc:select("*[name=azione]"), 2, "* matches any tag")
+local quoted = html.parse([[<p title="l'uno">A</p><p title='il "due"'>B</p><p title="tre">C</p>]])
+t.is(quoted:text("p[title=\"l'uno\"]"), "A", "a quoted value may hold an apostrophe")
+t.is(quoted:text("p[title='il \"due\"']"), "B", "or double quotes")
+t.is(quoted:text("p[TITLE=tre]"), "C", "attribute names match in any case")
 for _, bad in ipairs({ "a:first-child", "li + li", "a[href^=x]", "div ~ p", "a[href", "#", "a,,b", "" }) do
 	local r, e = cdoc:select(bad)
 	t.fails("invalid", "unsupported selector refused: " .. bad, r, e)

@@ -422,7 +422,7 @@ static void push_get_url(lua_State *L, const char *action, const char *query)
 	luaL_pushresult(&b);
 }
 
-/* form:submit(session [, {headers=}]) -> what session:request returns.
+/* form:submit(session [, {headers=, redirects=}]) -> what session:request returns.
  * The body is a secret when any value was, so only the HTTP layer reads it. */
 static int form_submit(lua_State *L)
 {
@@ -442,6 +442,21 @@ static int form_submit(lua_State *L)
 	get = strcmp(html_form_method(f), "GET") == 0;
 	secret_body = form_holds_secret(L, 1);
 	lua_createtable(L, 0, 4);
+	/* Other request options (redirects=false...) pass through. */
+	if (lua_istable(L, 3)) {
+		lua_pushnil(L);
+		while (lua_next(L, 3)) {
+			const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+
+			if (!strcmp(k, "redirects")) {
+				lua_pushvalue(L, -2);
+				lua_insert(L, -2);
+				lua_settable(L, -4);
+			} else {
+				lua_pop(L, 1);
+			}
+		}
+	}
 	lua_pushstring(L, html_form_method(f));
 	lua_setfield(L, -2, "method");
 	/* The caller's headers first, then ours. */

@@ -20,7 +20,7 @@
 
 #define JSON_ARRAY_MT "pecctl.json.array"
 #define JSON_REVEAL_MT "pecctl.json.reveal"
-#define JSON_MAX_DEPTH 200
+#define JSON_MAX_DEPTH CJSON_NESTING_LIMIT  /* as deep as decode accepts */
 #define JSON_EXACT_INT 9007199254740992.0  /* 2^53: doubles are exact below */
 
 static const char json_null_tag = 0;

@@ -261,6 +261,8 @@ t.is(s.sent[4].method, "GET", "a GET form submits with GET")
 t.is(s.sent[4].url, "https://account.aruba.it/cerca?q=caselle+%C3%A8&pagina=1", "with the fields as the query")
 t.is(s.sent[4].body, nil, "and no body")
 t.is(s.sent[4].headers.Accept, "text/html", "extra headers pass through")
+gf:submit(s, { redirects = false })
+t.is(s.sent[5].redirects, false, "redirects=false passes through")
 t.raises("expected a session", "submit without a session is misuse", f.submit, f)
 
 -- Secrets -------------------------------------------------------------

@@ -91,6 +91,9 @@ local pretty = json.encode({ a = { 1, 2 } }, { pretty = true })
 t.like(pretty, "\n", "pretty output spans lines")
 t.is(json.encode(json.decode(pretty)), '{"a":[1,2]}', "and decodes to the same value")
 
+local nested = string.rep("[", 500) .. string.rep("]", 500)
+t.is(json.encode(json.decode(nested)), nested, "deep nesting round-trips")
+
 -- bad input ----------------------------------------------------------------
 v, err = json.decode('{"stato": in_attesa}')
 t.fails("invalid", "bad JSON is nil, err invalid", v, err)

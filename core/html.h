@@ -10,9 +10,14 @@
 struct html_doc;
 struct html_form;
 
+/* Parse a page as UTF-8 in recovery mode (tag soup is fine, nothing is
+ * fetched). base_url is the page's URL, may be NULL; a <base href> in the
+ * page overrides it. Safe to call from several threads at once, one doc
+ * per thread. */
 struct html_doc *html_parse(const char *body, size_t len, const char *base_url,
 			    struct pecctl_error *err);
 void html_doc_free(struct html_doc *doc);
+/* The URL relative links resolve against; NULL when unknown. */
 const char *html_base_url(const struct html_doc *doc);
 
 /* Evaluate XPath; a node-set gives each node's string value (text content,
@@ -38,7 +43,9 @@ int html_css_to_xpath(const char *css, char *out, size_t cap, struct pecctl_erro
 cJSON *html_forms_summary(struct html_doc *doc);
 
 /* A form found by its action (path, matched after resolving against the
- * page URL, query ignored) or its id; either may be NULL. NULL when absent. */
+ * page URL, query ignored; scheme and host too when action is absolute)
+ * or its id; either may be NULL, both must match when both are given.
+ * NULL when absent. The form copies what it needs: it may outlive doc. */
 struct html_form *html_form_find(struct html_doc *doc, const char *action, const char *id);
 void html_form_free(struct html_form *f);
 const char *html_form_action(const struct html_form *f);  /* absolute URL */

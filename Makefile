@@ -107,7 +107,16 @@ $(BUILD)/tests/%: tests/tools/%.c
 	$(CC) $(COMMON_CFLAGS) $(call pkg_cflags,libmicrohttpd gnutls libcjson) -o $@ $< \
 		$(call pkg_libs,libmicrohttpd gnutls libcjson) -lutil -lpthread
 
-$(BUILD)/pecctl.pc: tools/pecctl.pc.in Makefile
+# The install prefix is compiled into main.o and written into pecctl.pc: a
+# stamp that changes only when PREFIX does makes both follow it.
+$(BUILD)/prefix.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+.PHONY: FORCE
+FORCE:
+$(BUILD)/core/main.o: $(BUILD)/prefix.stamp
+
+$(BUILD)/pecctl.pc: tools/pecctl.pc.in Makefile $(BUILD)/prefix.stamp
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' $< > $@

@@ -189,7 +189,7 @@ static int providers_generate_password(lua_State *L)
 	const struct pecctl_provider *p = check_provider(L, 1);
 	struct pecctl_error err = { 0 };
 	struct policy_context ctx;
-	char buf[256];
+	char buf[512];  /* policies allow up to 256 characters */
 	int len;
 
 	read_policy_context(L, 2, &ctx);

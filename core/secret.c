@@ -25,7 +25,10 @@ struct secret {
 
 struct secret *secret_new(const char *bytes, size_t len)
 {
-	struct secret *s = sodium_malloc(sizeof(*s) + len + 1);
+	/* sodium_malloc places the block against a guard page, so it is only
+	 * aligned when its size is a multiple of the alignment. */
+	size_t size = (sizeof(struct secret) + len + 1 + 15) & ~(size_t)15;
+	struct secret *s = sodium_malloc(size);
 
 	if (!s)
 		abort();

@@ -53,6 +53,7 @@ struct http_session {
 	struct http_buf body;
 	struct http_buf head;
 	struct http_buf sent;
+	int sends;   /* times curl sent this hop's request (it re-sends on a dead reused connection) */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -172,12 +173,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
 
 static int on_debug(CURL *curl, curl_infotype type, char *p, size_t n, void *userdata)
 {
-	struct http_buf *b = userdata;
+	struct http_session *s = userdata;
 
 	(void)curl;
 	if (type == CURLINFO_HEADER_OUT) {
-		buf_reset(b, b->max);  /* a retried request replaces the first attempt */
-		buf_append(b, p, n);
+		s->sends++;
+		buf_reset(&s->sent, s->sent.max);  /* a re-sent request replaces the first */
+		buf_append(&s->sent, p, n);
 	}
 	return 0;
 }
@@ -380,7 +382,7 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	ok &= curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, &s->head) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_DEBUGFUNCTION, on_debug) == CURLE_OK;
-	ok &= curl_easy_setopt(s->curl, CURLOPT_DEBUGDATA, &s->sent) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_DEBUGDATA, s) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf) == CURLE_OK;
 	if (cfg->share)
 		ok &= curl_easy_setopt(s->curl, CURLOPT_SHARE, (CURLSH *)cfg->share) == CURLE_OK;
@@ -750,21 +752,24 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 		       long timeout_ms, struct http_response **out, struct pecctl_error *err)
 {
 	CURLcode rc;
-	long conns = 0;
+	long conns = 0, status = 0;
 	char *location = NULL;
 	char host[256];
 	int ok = 1;
 
 	*out = NULL;
 	s->errbuf[0] = '\0';
+	s->sends = 0;
 	buf_reset(&s->body, s->max_body);
 	buf_reset(&s->head, HTTP_MAX_HEAD_BYTES);
 	buf_reset(&s->sent, HTTP_MAX_SENT_BYTES);
 	ok &= curl_easy_setopt(s->curl, CURLOPT_URL, hop->url) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
-	/* The debug callback (our only view of the headers sent) needs VERBOSE. */
-	ok &= curl_easy_setopt(s->curl, CURLOPT_VERBOSE, s->observer ? 1L : 0L) == CURLE_OK;
+	/* The debug callback, our only view of what was sent (and how often),
+	 * needs VERBOSE: on for traces and for requests that change state. */
+	ok &= curl_easy_setopt(s->curl, CURLOPT_VERBOSE,
+			       s->observer || !method_is_safe(hop->method) ? 1L : 0L) == CURLE_OK;
 	ok &= set_method(s->curl, hop->method, hop->body, hop->body_len);
 	if (!ok) {
 		host_of(hop->url, host, sizeof(host));
@@ -778,8 +783,19 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	if (curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK)
 		s->n_connections += conns;
 	hop_timings(s, hop);
-	if (rc != CURLE_OK) {
+	if (s->sends > 1 && !method_is_safe(hop->method)) {
+		/* curl re-sends a request whose reused connection died: the server
+		 * may have acted on the first copy, whatever the second one says. */
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+		host_of(hop->url, host, sizeof(host));
+		set_error(err, PECCTL_E_UNKNOWN_OUTCOME, status,
+			  "the %s request to %s had to be sent again after a kept-alive connection "
+			  "dropped: the outcome is unknown", hop->method, host);
+		rc = CURLE_SEND_ERROR;
+	} else if (rc != CURLE_OK) {
 		transfer_error(s, rc, hop, s->timeout_ms, err);
+	}
+	if (rc != CURLE_OK) {
 		clear_request(s->curl);
 		if (log_enabled(PECCTL_LOG_DEBUG))
 			log_printf(PECCTL_LOG_DEBUG, "http", "%s %s failed: %s", hop->method, hop->url,

@@ -13,6 +13,7 @@ through pecctl's --sandbox) and tells the client what it received:
   /big?n=BYTES[&chunked=1]
   /slow?s=SECONDS       answer after a pause
   /drop                 read the request, close without answering
+  /drop-once?id=I       like /drop the first time id I is seen, then /echo
 
   https_server.py --cert server.pem --key server.key --port-file FILE
 """
@@ -82,8 +83,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif url.path == "/slow":
             time.sleep(float(query.get("s", "2")))
             self.reply(200, b"late\n")
-        elif url.path == "/drop":
+        elif url.path == "/drop" or (url.path == "/drop-once" and
+                                     query.get("id") not in self.server.seen):
+            self.server.seen.add(query.get("id"))
             self.close_connection = True
+        elif url.path == "/drop-once":
+            self.reply(200, b"second copy\n")
         else:
             self.reply(404, b"not found\n")
 
@@ -92,6 +97,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    seen = set()  # /drop-once ids
 
     def handle_error(self, request, client_address):
         # Clients that give up (timeouts, refused certificates) are expected.

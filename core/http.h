@@ -43,16 +43,19 @@ struct http_response {
 	int redirects;
 };
 
-/* Called after every exchange (each redirect hop too), for traces. The
- * request body and headers are the ones sent; secrets in them are the
- * observer's to redact. */
+/* Called after every exchange (each redirect hop too, and failures), for
+ * traces and HAR files. request_headers are the lines as libcurl sent them
+ * (Host, User-Agent, Cookie, Authorization...; request line dropped); the
+ * body is the one sent. Secrets in them are the observer's to redact.
+ * Everything is valid only during the call. Phases are in seconds. */
 struct http_exchange {
 	const char *method;
 	const char *url;
 	const char *const *request_headers;  /* NULL-terminated */
 	const char *request_body;
 	size_t request_body_len;
-	const struct http_response *response; /* NULL when it failed */
+	const struct http_response *response; /* NULL when it failed; redirects
+					       * and elapsed_s are not set yet */
 	const struct pecctl_error *error;     /* NULL when it got an answer */
 	double started_at;                    /* epoch seconds */
 	double connect_s, tls_s, wait_s, receive_s; /* phases, for HAR timings */

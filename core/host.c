@@ -205,15 +205,33 @@ static int host_form_submit(struct pecctl_call *call, struct pecctl_form *form,
 	static const char *const form_headers[] = {
 		"Content-Type: application/x-www-form-urlencoded", NULL
 	};
+	const char *action = html_form_action(f);
 	size_t len;
 	char *body = html_form_encode(f, &len);
+	char *url = NULL;
 	int rc;
 
-	rc = host_http_request(call, html_form_method(f), html_form_action(f), form_headers, body,
-			       len, out, err);
+	if (!body) {
+		pecctl_error_set(err, PECCTL_E_INTERNAL, "out of memory encoding a form");
+		return -1;
+	}
+	if (strcmp(html_form_method(f), "GET") == 0) {
+		/* a GET form sends its fields in the query, as a browser does */
+		if (asprintf(&url, "%s%s%s", action, strchr(action, '?') ? "&" : "?", body) < 0)
+			url = NULL;
+		rc = url ? host_http_request(call, "GET", url, NULL, NULL, 0, out, err) : -1;
+		if (!url)
+			pecctl_error_set(err, PECCTL_E_INTERNAL, "out of memory building a form URL");
+	} else {
+		rc = host_http_request(call, "POST", action, form_headers, body, len, out, err);
+	}
 	/* the body held the form's values, passwords among them */
 	explicit_bzero(body, len);
 	free(body);
+	if (url) {
+		explicit_bzero(url, strlen(url));
+		free(url);
+	}
 	return rc;
 }
 

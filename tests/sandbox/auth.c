@@ -24,6 +24,7 @@ struct push {
 	char code_id[33];
 	int64_t created_ms, approve_at_ms;
 	enum push_state state;
+	enum push_purpose purpose;
 	int consumed;
 	struct push *next;
 };
@@ -162,7 +163,8 @@ static void pushes_prune(int64_t now)
 	}
 }
 
-const char *push_create(const char *address, const char *title, const char *code_id)
+const char *push_create(const char *address, const char *title, const char *code_id,
+			enum push_purpose purpose)
 {
 	int64_t now = now_ms();
 	pushes_prune(now);
@@ -176,6 +178,7 @@ const char *push_create(const char *address, const char *title, const char *code
 	long auto_ms = setting_long("auto_approve_ms", -1);
 	p->approve_at_ms = title && auto_ms >= 0 ? now + auto_ms : 0;
 	p->state = PUSH_PENDING;
+	p->purpose = purpose;
 	p->next = pushes;
 	pushes = p;
 	return p->id;
@@ -208,6 +211,12 @@ enum push_state push_state_of(const char *id)
 		return PUSH_EXPIRED;
 	push_refresh(p);
 	return p->state;
+}
+
+enum push_purpose push_purpose_of(const char *id)
+{
+	struct push *p = push_find(id);
+	return p ? p->purpose : PUSH_FOR_LOGIN;
 }
 
 const char *push_address(const char *id)

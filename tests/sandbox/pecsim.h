@@ -179,6 +179,7 @@ struct session {
 	char *flash_ok;
 	char *flash_secret; /* a generated app password, shown once */
 	char *new_email, *new_mobile;
+	cJSON *pending_data; /* e.g. Legalmail recovery data awaiting its SMS code */
 	char email_code[33], sms_code[33];
 	struct session *next;
 };
@@ -252,7 +253,11 @@ enum login_outcome auth_login(struct sim_request *rq, cJSON *principal, const ch
 void auth_record(struct sim_request *rq, cJSON *principal, const char *service,
 		 const char *outcome);
 int auth_twofa_on(const cJSON *mbox);
-const char *push_create(const char *address, const char *title, const char *code_id);
+enum push_purpose { PUSH_FOR_LOGIN, PUSH_FOR_DISABLE };
+/* title NULL: an OTP-only challenge that never reaches the phone. */
+const char *push_create(const char *address, const char *title, const char *code_id,
+			enum push_purpose purpose);
+enum push_purpose push_purpose_of(const char *id);
 enum push_state push_state_of(const char *id);
 const char *push_address(const char *id);
 const char *push_code(const char *id);

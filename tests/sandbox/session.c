@@ -47,6 +47,7 @@ static void session_free(struct session *s)
 	free(s->flash_secret);
 	free(s->new_email);
 	free(s->new_mobile);
+	cJSON_Delete(s->pending_data);
 	free(s);
 }
 

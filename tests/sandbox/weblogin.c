@@ -91,7 +91,7 @@ static void login_post(struct sim_request *rq, struct sim_response *rs, const st
 	case LOGIN_NEEDS_PUSH: {
 		char title[160];
 		snprintf(title, sizeof(title), "Accesso a %s", wp->site);
-		const char *push = push_create(json_str(who, "address"), title, NULL);
+		const char *push = push_create(json_str(who, "address"), title, NULL, PUSH_FOR_LOGIN);
 		s->pending = PENDING_LOGIN;
 		free(s->pending_user);
 		s->pending_user = xstrdup(json_str(who, "address"));

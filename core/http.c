@@ -639,6 +639,13 @@ static void transfer_error(struct http_session *s, CURLcode rc, const struct htt
 				  host, (double)timeout_ms / 1000.0);
 		return;
 	case CURLE_PEER_FAILED_VERIFICATION:
+		if (strstr(detail, "host name")) {
+			/* a trusted certificate for another name: --cacert won't help */
+			set_error(err, PECCTL_E_NETWORK, 0,
+				  "tls: the certificate presented for %s is for another host (%s)",
+				  host, detail);
+			return;
+		}
 		set_error(err, PECCTL_E_NETWORK, 0,
 			  "tls: the certificate of %s is not trusted (%s); if this is a test "
 			  "server, pass --cacert with the CA that signed it", host, detail);

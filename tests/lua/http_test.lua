@@ -200,8 +200,10 @@ t.raises("unknown option 'header'", "a misspelt option raises", s.get, s, A .. "
 	{header = {}})
 t.raises("unknown option", "a misspelt session option raises", pecctl.session, {timout = 1})
 t.raises("url", "request{} without url raises", s.request, s, {method = "GET"})
-r, err = s:get("https://nosuchhost.invalid/")
-t.ok(r == nil and type(err) == "table", "an unreachable host returns nil, err")
+r, err = s:get("https://wrong.test/echo")
+t.fails("network", "a certificate that does not name the host is refused", r, err)
+t.like(err and err.message, "certificate presented for wrong%.test is for another host",
+	"the error says the certificate is for another host")
 
 -- Closing: explicit, idempotent, and by <close>.
 s:close(); s:close()

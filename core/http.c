@@ -836,12 +836,20 @@ static int is_redirect(long status)
 	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-/* curl_slist nodes over the caller's strings: no copy of credentials. */
-static struct curl_slist *header_list(const char *const *headers, int with_caller)
+static int is_body_header(const char *line)
+{
+	return strncasecmp(line, "content-type:", 13) == 0 ||
+	       strncasecmp(line, "content-length:", 15) == 0 ||
+	       strncasecmp(line, "content-encoding:", 17) == 0;
+}
+
+/* curl_slist nodes over the caller's strings: no copy of credentials.
+ * Without a body, the headers describing one are left out too. */
+static struct curl_slist *header_list(const char *const *headers, int with_caller, int bodyless)
 {
 	static char no_expect[] = "Expect:";  /* never wait for 100-continue */
 	struct curl_slist *list;
-	size_t n = 0, i;
+	size_t n = 0, i, k = 0;
 
 	if (with_caller && headers)
 		while (headers[n])
@@ -850,11 +858,14 @@ static struct curl_slist *header_list(const char *const *headers, int with_calle
 	if (!list)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		list[i].data = (char *)headers[i];
-		list[i].next = &list[i + 1];
+		if (bodyless && is_body_header(headers[i]))
+			continue;
+		list[k].data = (char *)headers[i];
+		list[k].next = &list[k + 1];
+		k++;
 	}
-	list[n].data = no_expect;
-	list[n].next = NULL;
+	list[k].data = no_expect;
+	list[k].next = NULL;
 	return list;
 }
 
@@ -898,7 +909,7 @@ int http_session_request(struct http_session *s, const struct http_request *req,
 		return -1;
 	}
 	url = strdup(req->url);
-	headers = header_list(req->headers, 1);
+	headers = header_list(req->headers, 1, 0);
 	if (!url || !headers) {
 		free(url);
 		free(headers);
@@ -944,12 +955,16 @@ int http_session_request(struct http_session *s, const struct http_request *req,
 			 * the caller's headers and body never go out again. */
 			crossed = 1;
 			free(headers);
-			headers = header_list(NULL, 0);
+			headers = header_list(NULL, 0, 1);
 		}
 		origin_free(&next);
 		if (crossed || resp->status == 301 || resp->status == 302 || resp->status == 303) {
 			if (!method_is(hop.method, "HEAD"))
 				hop.method = "GET";
+			if (hop.body && !crossed) {
+				free(headers);
+				headers = header_list(req->headers, 1, 1);
+			}
 			hop.body = NULL;
 			hop.body_len = 0;
 		}

@@ -115,6 +115,7 @@ t.is(r and r.url, A .. "/echo", "url is where the redirect led")
 t.is(r and r.redirects, 1, "one redirect counted")
 t.is(echoed(r, "method"), "GET", "303 turns the POST into a GET")
 t.is(echoed(r, "body-length"), "0", "303 drops the body")
+t.is(header(r, "content-type"), nil, "and the Content-Type that went with it")
 t.is(header(r, "authorization"), "Bearer same-origin", "Authorization stays within the origin")
 
 -- 307 within the origin keeps method and body.

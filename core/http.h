@@ -15,7 +15,8 @@ struct http_config {
 	long timeout_ms;         /* whole request, 0 = default 30 s */
 	size_t max_body;         /* response body cap, 0 = default 8 MiB */
 	int max_redirects;       /* 0 = default 10 */
-	void *share;             /* a CURLSH* shared between workers, or NULL */
+	void *share;             /* a CURLSH* shared between workers, or NULL; never
+				  * with CURL_LOCK_DATA_COOKIE: cookies are per session */
 };
 
 struct http_header {

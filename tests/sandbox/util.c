@@ -93,6 +93,8 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* Attributes are always double-quoted, so a ' needs no escape and Italian
+ * text (l'indirizzo) stays searchable as written. */
 void buf_add_html(struct buf *b, const char *s)
 {
 	for (; s && *s; s++) {
@@ -101,7 +103,6 @@ void buf_add_html(struct buf *b, const char *s)
 		case '>': buf_puts(b, "&gt;"); break;
 		case '&': buf_puts(b, "&amp;"); break;
 		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&#39;"); break;
 		default: buf_add(b, s, 1);
 		}
 	}

@@ -12,6 +12,7 @@
  * values, bodies and header values may be secrets: their bytes only ever
  * sit in buffers that are wiped before they are freed. */
 #include "lua_api.h"
+#include "lua_json.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -423,22 +424,19 @@ static int add_query(struct box *q, const char *url, const struct box *form)
 	return 0;
 }
 
-/* JSON text of the value at idx into b; -1 with err filled. */
+/* JSON text of the value at idx into b; -1 with err filled. Secrets are
+ * written as their real bytes: this is the one place they must be. */
 static int build_json(lua_State *L, struct box *b, int idx, struct pecctl_error *err)
 {
-	cJSON *json = lua_to_cjson(L, idx, err);
-	char *text;
-	int rc = 0;
+	size_t len;
+	char *text = lua_json_encode_body(L, idx, &len, err);
+	int rc;
 
-	if (!json)
-		return -1;
-	text = cJSON_PrintUnformatted(json);
-	cJSON_Delete(json);
 	if (!text)
-		return luaL_error(L, "not enough memory");
-	rc = box_append(b, text, strlen(text));
-	sodium_memzero(text, strlen(text));
-	cJSON_free(text);
+		return -1;
+	rc = box_append(b, text, len);
+	sodium_memzero(text, len);
+	free(text);
 	if (rc < 0 && b->nomem)
 		return luaL_error(L, "not enough memory");
 	if (rc < 0)

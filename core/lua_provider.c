@@ -265,6 +265,11 @@ static int account_call_lua(lua_State *L)
 	memset(&call, 0, sizeof(call));
 	call.account = &la->acct;
 	lua_settop(L, 3);
+	/* Look the session up on every call: a script may have closed it, and
+	 * then this raises instead of using a freed handle. */
+	lua_getiuservalue(L, 1, UV_SESSION);
+	la->acct.http = lua_http_check_session(L, -1);
+	lua_pop(L, 1);
 	lua_getiuservalue(L, 1, UV_PASSWORD);  /* 4: kept on the stack during the call */
 	split_args(L, 3, &call);               /* 5: the plain arguments */
 	if (lua_test_secret(L, 4) && !pecctl_host_table.secret_arg(&call, "password")) {

@@ -1,0 +1,243 @@
+/*
+ * The reference email and mobile of the PEC account on Gestione account
+ * (seed aruba-contacts-change.txt): shown on /pec/home, changed on
+ * /pec/contatti, confirmed with a code sent to each new contact.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aruba.h"
+
+/* The portal allows 3 tries per code. */
+#define CODE_ATTEMPTS 3
+#define CODE_MAX 32
+
+struct contact {
+	const char *id;       /* element id on /pec/home */
+	const char *key;      /* result key */
+};
+
+static const struct contact contacts[] = {
+	{ "contatto-email", "email" },
+	{ "contatto-cellulare", "mobile" },
+};
+
+/* The contact's value: the element's data-valore when it has one, else
+ * its text. */
+static char *contact_value(const struct aruba_page *page, const char *id)
+{
+	char expr[160];
+	char *value;
+
+	snprintf(expr, sizeof(expr), "//*[@id='%s']/@data-valore", id);
+	value = aruba_page_text(page, expr);
+	if (value)
+		return value;
+	snprintf(expr, sizeof(expr), "//*[@id='%s']", id);
+	return aruba_page_text(page, expr);
+}
+
+static int read_contacts(const struct aruba_page *page, cJSON **result, struct pecctl_error *err)
+{
+	size_t i;
+
+	*result = cJSON_CreateObject();
+	for (i = 0; i < sizeof(contacts) / sizeof(contacts[0]); i++) {
+		char expr[160], flag[64], *value, *verified;
+
+		snprintf(expr, sizeof(expr), "//*[@id='%s']/@data-verificato", contacts[i].id);
+		verified = aruba_page_text(page, expr);
+		value = contact_value(page, contacts[i].id);
+		if (!verified || !value) {
+			free(verified);
+			free(value);
+			cJSON_Delete(*result);
+			*result = NULL;
+			snprintf(expr, sizeof(expr), "#%s[data-verificato]", contacts[i].id);
+			return aruba_portal_changed(err, page, expr);
+		}
+		cJSON_AddStringToObject(*result, contacts[i].key, value);
+		snprintf(flag, sizeof(flag), "%s_verified", contacts[i].key);
+		cJSON_AddBoolToObject(*result, flag, strcmp(verified, "true") == 0);
+		free(verified);
+		free(value);
+	}
+	cJSON_AddBoolToObject(*result, "unverified_banner",
+			      aruba_page_says(page, "Non hai ancora verificato l'indirizzo email"));
+	return 0;
+}
+
+int aruba_op_contacts_get(struct pecctl_call *call, const cJSON *args, cJSON **result,
+			  struct pecctl_error *err)
+{
+	struct aruba_page page = { 0 };
+	int rc;
+
+	(void)args;
+	rc = aruba_open(call, ARUBA_ACCOUNT,
+			aruba_config(call, ARUBA_ACCOUNT, "home_path", "/pec/home"), &page, err);
+	if (rc == 0)
+		rc = read_contacts(&page, result, err);
+	aruba_page_release(&page);
+	return rc;
+}
+
+/* "+39…" as the portal wants it: spaces, dots and dashes dropped, the
+ * Italian prefix added to a bare national number. NULL when it is not a
+ * phone number. Caller frees. */
+static char *normalise_mobile(const char *mobile)
+{
+	size_t len = strlen(mobile), i, n = 0;
+	char *out = malloc(len + 4);
+
+	if (!out)
+		return NULL;
+	if (mobile[0] != '+') {
+		memcpy(out, "+39", 3);
+		n = 3;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)mobile[i];
+
+		if (c == ' ' || c == '.' || c == '-')
+			continue;
+		if (!(isdigit(c) || (c == '+' && i == 0))) {
+			free(out);
+			return NULL;
+		}
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return n >= 8 ? out : (free(out), NULL);
+}
+
+static int verify_codes(struct pecctl_call *call, struct aruba_page *page, const char *email,
+			const char *mobile, struct pecctl_error *err)
+{
+	const char *code_email_field = aruba_field(call, ARUBA_ACCOUNT, "codice_email");
+	const char *code_sms_field = aruba_field(call, ARUBA_ACCOUNT, "codice_sms");
+	const char *action = aruba_config(call, ARUBA_ACCOUNT, "contacts_verify_action",
+					  "/pec/contatti/verifica");
+	const char *form_id = aruba_config(call, ARUBA_ACCOUNT, "contacts_verify_form_id", NULL);
+	char email_code[CODE_MAX], sms_code[CODE_MAX], label[320];
+	int attempt;
+
+	for (attempt = 1; attempt <= CODE_ATTEMPTS; attempt++) {
+		struct pecctl_form *form = aruba_page_form(page, "contact verification", action,
+							   form_id, err);
+		int wants_email, wants_sms, rc;
+
+		if (!form)
+			return -1;
+		/* ask only for the codes the form has a field for */
+		wants_email = aruba_host->form_get(form, code_email_field) != NULL;
+		wants_sms = aruba_host->form_get(form, code_sms_field) != NULL;
+		aruba_host->form_free(form);
+		if (!wants_email && !wants_sms)
+			return aruba_portal_changed(err, page, "the verification code fields");
+		email_code[0] = sms_code[0] = '\0';
+		if (wants_email) {
+			snprintf(label, sizeof(label), "codice inviato all'email %s",
+				 email ? email : "di riferimento");
+			if (aruba_host->prompt_code(call, label, email_code, sizeof(email_code), err))
+				return -1;
+		}
+		if (wants_sms) {
+			snprintf(label, sizeof(label), "codice SMS inviato al %s",
+				 mobile ? mobile : "cellulare di riferimento");
+			if (aruba_host->prompt_code(call, label, sms_code, sizeof(sms_code), err))
+				return -1;
+		}
+		{
+			const struct aruba_fill fills[] = {
+				{ "codice_email", wants_email ? email_code : NULL, ARUBA_FILL_SECRET },
+				{ "codice_sms", wants_sms ? sms_code : NULL, ARUBA_FILL_SECRET },
+			};
+			const struct aruba_step step = {
+				.site = ARUBA_ACCOUNT,
+				.what = "contact verification",
+				.action = action,
+				.form_id = form_id,
+				.fills = fills,
+				.n_fills = 2,
+			};
+
+			rc = aruba_submit(call, &step, page, 0, NULL, err);
+		}
+		explicit_bzero(email_code, sizeof(email_code));
+		explicit_bzero(sms_code, sizeof(sms_code));
+		if (rc == 0)
+			return 0;
+		/* a wrong code re-shows the form: ask again while tries are left */
+		if (strncmp(err->message, "Codice non valido", 17) != 0 || attempt == CODE_ATTEMPTS)
+			return -1;
+		aruba_log(call, PECCTL_LOG_INFO, "wrong code (%s), asking again", err->message);
+	}
+	return -1;
+}
+
+int aruba_op_contacts_update(struct pecctl_call *call, const cJSON *args, cJSON **result,
+			     struct pecctl_error *err)
+{
+	const char *email = aruba_arg_string(args, "email");
+	const char *mobile_arg = aruba_arg_string(args, "mobile");
+	const char *path = aruba_config(call, ARUBA_ACCOUNT, "contacts_path", "/pec/contatti");
+	struct aruba_page page = { 0 };
+	char *mobile = NULL, *message = NULL;
+	int rc = -1;
+
+	if (!email && !mobile_arg) {
+		aruba_fail(err, PECCTL_E_INVALID, "give \"email\", \"mobile\" or both");
+		return -1;
+	}
+	if (email && !strchr(email, '@')) {
+		aruba_fail(err, PECCTL_E_INVALID, "\"%.100s\" is not an email address", email);
+		snprintf(err->field, sizeof(err->field), "email");
+		return -1;
+	}
+	if (mobile_arg && !(mobile = normalise_mobile(mobile_arg))) {
+		aruba_fail(err, PECCTL_E_INVALID, "\"%.60s\" is not a mobile number", mobile_arg);
+		snprintf(err->field, sizeof(err->field), "mobile");
+		return -1;
+	}
+	{
+		const struct aruba_fill fills[] = {
+			{ "email", email, ARUBA_FILL_TEXT },
+			{ "cellulare", mobile, ARUBA_FILL_TEXT },
+		};
+		const struct aruba_step step = {
+			.site = ARUBA_ACCOUNT,
+			.what = "contacts change",
+			.page = path,
+			.action = aruba_config(call, ARUBA_ACCOUNT, "contacts_action", path),
+			.form_id = aruba_config(call, ARUBA_ACCOUNT, "contacts_form_id", "contatti"),
+			.fills = fills,
+			.n_fills = 2,
+		};
+
+		if (aruba_submit(call, &step, &page, aruba_dry_run(args), result, err) != 0)
+			goto out;
+	}
+	if (aruba_dry_run(args)) {
+		rc = 0;
+		goto out;
+	}
+	if (verify_codes(call, &page, email, mobile, err) != 0 ||
+	    !(message = aruba_expect_success(&page, "contacts change", err)))
+		goto out;
+	aruba_log(call, PECCTL_LOG_INFO, "contacts change: %s", message);
+	*result = cJSON_CreateObject();
+	cJSON_AddBoolToObject(*result, "changed", 1);
+	if (email)
+		cJSON_AddStringToObject(*result, "email", email);
+	if (mobile)
+		cJSON_AddStringToObject(*result, "mobile", mobile);
+	cJSON_AddStringToObject(*result, "message", message);
+	rc = 0;
+out:
+	free(message);
+	free(mobile);
+	aruba_page_release(&page);
+	return rc;
+}

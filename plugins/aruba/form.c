@@ -1,0 +1,239 @@
+/*
+ * The one sequence behind every Aruba form: open the page, find the form
+ * by meaning, fill it, then stop (dry_run) or POST it and read what the
+ * portal answered.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aruba.h"
+
+/* Action first (the most stable thing a form has), then id; with neither
+ * the page's only form. */
+static struct pecctl_form *find_form(const struct aruba_page *page, const char *action,
+				     const char *form_id)
+{
+	struct pecctl_form *form = NULL;
+
+	if (!page->doc)
+		return NULL;
+	if (action)
+		form = aruba_host->html_form(page->doc, action, NULL);
+	if (!form && form_id)
+		form = aruba_host->html_form(page->doc, NULL, form_id);
+	if (!form && !action && !form_id)
+		form = aruba_host->html_form(page->doc, NULL, NULL);
+	return form;
+}
+
+static int form_missing(const char *what, const char *action, const char *form_id,
+			const struct aruba_page *page, struct pecctl_error *err)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "the %s form (%s%s%s%s)", what,
+		 action ? "action " : "", action ? action : "",
+		 action && form_id ? ", id " : form_id ? "id " : "", form_id ? form_id : "");
+	return aruba_portal_changed(err, page, text);
+}
+
+struct pecctl_form *aruba_page_form(const struct aruba_page *page, const char *what,
+				    const char *action, const char *form_id,
+				    struct pecctl_error *err)
+{
+	struct pecctl_form *form = find_form(page, action, form_id);
+
+	if (!form && aruba_page_error(page, err) == 0)
+		form_missing(what, action, form_id, page, err);
+	return form;
+}
+
+/* The value a ticked box sends: its own value attribute, "on" without one
+ * (the ABI has no form_check, so the page is read for it). */
+static char *checkbox_on_value(const struct aruba_page *page, const char *name)
+{
+	char *literal = aruba_xpath_literal(name), *expr, *value = NULL;
+
+	if (!literal)
+		return NULL;
+	expr = aruba_strdup_printf("(//input[@name=%s])[1]/@value", literal);
+	if (expr)
+		value = aruba_page_text(page, expr);
+	free(expr);
+	free(literal);
+	return value ? value : strdup("on");
+}
+
+static int is_true(const char *v)
+{
+	return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0);
+}
+
+static int fill_form(struct pecctl_call *call, const struct aruba_step *step,
+		     const struct aruba_page *page, struct pecctl_form *form, cJSON *shown,
+		     struct pecctl_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < step->n_fills; i++) {
+		const struct aruba_fill *fill = &step->fills[i];
+		const char *name = aruba_field(call, step->site, fill->field);
+		char *on_value = NULL;
+		int rc;
+
+		if (!fill->value)
+			continue;
+		if (fill->kind == ARUBA_FILL_CHECKBOX) {
+			if (is_true(fill->value) && !(on_value = checkbox_on_value(page, name)))
+				return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
+			/* NULL sends nothing: a cleared box */
+			rc = aruba_host->form_set(form, name, on_value, err);
+			free(on_value);
+		} else {
+			rc = aruba_host->form_set(form, name, fill->value, err);
+		}
+		if (rc != 0) {
+			/* the host says which field; add where */
+			size_t used = strlen(err->message);
+
+			snprintf(err->message + used, sizeof(err->message) - used, " (on %s)",
+				 aruba_page_url(page));
+			if (!err->code[0])
+				pecctl_error_set(err, PECCTL_E_PORTAL_CHANGED, "a form field is missing");
+			return -1;
+		}
+		if (!shown)
+			continue;
+		if (fill->kind == ARUBA_FILL_CHECKBOX)
+			cJSON_AddBoolToObject(shown, name, is_true(fill->value));
+		else
+			cJSON_AddStringToObject(shown, name,
+						fill->kind == ARUBA_FILL_SECRET ? "***" : fill->value);
+	}
+	return 0;
+}
+
+static cJSON *dry_run_result(const struct pecctl_form *form, cJSON *fields)
+{
+	cJSON *result = cJSON_CreateObject(), *would;
+
+	cJSON_AddBoolToObject(result, "dry_run", 1);
+	would = cJSON_AddObjectToObject(result, "would_submit");
+	cJSON_AddStringToObject(would, "url", aruba_host->form_action(form));
+	cJSON_AddItemToObject(would, "fields", fields);
+	return result;
+}
+
+/* (Re)load the page holding the form: the step's path, or the URL of the
+ * page we were given. */
+static int load_form_page(struct pecctl_call *call, const struct aruba_step *step,
+			  const char *given_url, struct aruba_page *page, struct pecctl_error *err)
+{
+	char *url;
+	int rc;
+
+	if (step->page && !step->anonymous)
+		return aruba_open(call, step->site, step->page, page, err);
+	url = step->page ? aruba_url(call, step->site, step->page) : strdup(given_url);
+	if (!url)
+		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
+	rc = aruba_fetch(call, "GET", url, NULL, NULL, 0, page, err);
+	free(url);
+	return rc;
+}
+
+int aruba_submit(struct pecctl_call *call, const struct aruba_step *step, struct aruba_page *page,
+		 int dry_run, cJSON **dry_result, struct pecctl_error *err)
+{
+	char *given_url = NULL;
+	int attempt, stale_retried = 0, rate_retries = 0, relogged = 0, rc = -1;
+
+	if (!step->page) {
+		if (!page->resp)
+			return aruba_fail(err, PECCTL_E_INTERNAL, "%s: no page to submit from", step->what);
+		given_url = strdup(aruba_page_url(page));
+		if (!given_url)
+			return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
+	}
+	for (attempt = 0;; attempt++) {
+		struct pecctl_form *form;
+		struct pecctl_response *resp;
+		cJSON *shown = NULL;
+
+		if ((step->page || attempt > 0) &&
+		    load_form_page(call, step, given_url, page, err) != 0)
+			break;
+		form = aruba_page_form(page, step->what, step->action, step->form_id, err);
+		if (!form)
+			break;
+		if (dry_run)
+			shown = cJSON_CreateObject();
+		if (fill_form(call, step, page, form, shown, err) != 0) {
+			cJSON_Delete(shown);
+			aruba_host->form_free(form);
+			break;
+		}
+		if (dry_run) {
+			*dry_result = dry_run_result(form, shown);
+			aruba_host->form_free(form);
+			aruba_log(call, PECCTL_LOG_INFO, "%s: dry run, not submitted", step->what);
+			rc = 0;
+			break;
+		}
+		aruba_log(call, PECCTL_LOG_DEBUG, "%s: POST %s", step->what,
+			  aruba_host->form_action(form));
+		aruba_page_release(page);
+		rc = aruba_host->form_submit(call, form, &resp, err);
+		aruba_host->form_free(form);
+		if (rc != 0)
+			break;  /* unknown_outcome included: never posted twice */
+		if (aruba_page_adopt(page, resp, err) != 0) {
+			rc = -1;
+			break;
+		}
+		rc = -1;
+		if (page->status == 403 && aruba_page_says(page, "Sessione scaduta") && !stale_retried) {
+			/* a stale _token: the portal refused before doing anything */
+			aruba_log(call, PECCTL_LOG_INFO, "%s: form expired, reloading it", step->what);
+			stale_retried = 1;
+			continue;
+		}
+		switch (aruba_rate_limit_pause(call, page, step->what, &rate_retries, err)) {
+		case 1:
+			continue;
+		case -1:
+			goto out;
+		default:
+			break;
+		}
+		if (page->status >= 500) {
+			aruba_fail(err, PECCTL_E_UNKNOWN_OUTCOME,
+				   "%s answered %ld to the %s: whether it took effect is unknown",
+				   aruba_page_url(page), page->status, step->what);
+			err->http_status = page->status;
+			break;
+		}
+		if (aruba_page_error(page, err) != 0)
+			break;
+		if (!step->anonymous && !relogged && aruba_is_login_page(call, step->site, page)) {
+			/* the session ended before the POST arrived: it was
+			 * bounced to the login page, not carried out */
+			aruba_log(call, PECCTL_LOG_INFO, "%s: session ended, logging in again", step->what);
+			relogged = 1;
+			if (aruba_relogin(call, step->site, err) != 0)
+				break;
+			continue;
+		}
+		if (page->status >= 400) {
+			aruba_fail(err, PECCTL_E_PORTAL, "%s answered %ld to the %s",
+				   aruba_page_url(page), page->status, step->what);
+			err->http_status = page->status;
+			break;
+		}
+		rc = 0;
+		break;
+	}
+out:
+	free(given_url);
+	return rc;
+}

@@ -1,0 +1,124 @@
+/*
+ * What the portal says: alert-success / alert-danger boxes and per-field
+ * field-error spans, and the table that turns known messages into error
+ * codes. A message not in the table is still reported, verbatim, as
+ * PECCTL_E_PORTAL: the user reads Aruba's own words.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aruba.h"
+
+#define CLASS_TEST(cls) "contains(concat(' ', normalize-space(@class), ' '), ' " cls " ')"
+#define XPATH_ALERT_DANGER "//*[" CLASS_TEST("alert-danger") "]"
+#define XPATH_ALERT_SUCCESS "//*[" CLASS_TEST("alert-success") "]"
+#define XPATH_FIELD_ERROR "//*[" CLASS_TEST("field-error") "]"
+
+struct known_message {
+	const char *starts;   /* the beginning of the portal's wording */
+	const char *code;     /* PECCTL_E_* */
+	const char *field;    /* the field it is about, when the page does not say */
+};
+
+/* Matched by prefix, so a portal adding detail after the sentence still
+ * maps; order matters only where one prefix starts another. */
+static const struct known_message known_messages[] = {
+	{ "Credenziali non valide", PECCTL_E_AUTH, NULL },
+	{ "La password attuale non è corretta", PECCTL_E_AUTH, "password_attuale" },
+	{ "Accesso temporaneamente bloccato", PECCTL_E_AUTH, NULL },
+	{ "Le due password inserite non coincidono", PECCTL_E_POLICY, "ripeti_password" },
+	{ "La nuova password deve avere una lunghezza", PECCTL_E_POLICY, "nuova_password" },
+	{ "La nuova password può contenere solo", PECCTL_E_POLICY, "nuova_password" },
+	{ "La nuova password non può essere uguale", PECCTL_E_POLICY, "nuova_password" },
+	{ "Operazione non autorizzata", PECCTL_E_DENIED, NULL },
+	{ "Codice non valido", PECCTL_E_AUTH, NULL },
+	{ "Codice scaduto", PECCTL_E_EXPIRED, NULL },
+	{ "Per cambiare il titolare della casella", PECCTL_E_POLICY, "codice_fiscale" },
+	{ "Per generare una password per i programmi di posta", PECCTL_E_PORTAL, NULL },
+};
+
+static const struct known_message *find_known(const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(known_messages) / sizeof(known_messages[0]); i++)
+		if (strncmp(text, known_messages[i].starts, strlen(known_messages[i].starts)) == 0)
+			return &known_messages[i];
+	return NULL;
+}
+
+void aruba_message_error(const char *text, const char *field, long status,
+			 struct pecctl_error *err)
+{
+	const struct known_message *known = find_known(text);
+	const char *code = known ? known->code : PECCTL_E_PORTAL;
+
+	if (status == 429)
+		code = PECCTL_E_RATE_LIMITED;
+	pecctl_error_set(err, code, text);
+	if (!field || !*field)
+		field = known && known->field ? known->field : "";
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	err->http_status = status;
+}
+
+int aruba_page_error(const struct aruba_page *page, struct pecctl_error *err)
+{
+	char *alert = aruba_page_text(page, XPATH_ALERT_DANGER);
+	char *field = aruba_page_text(page, "(" XPATH_FIELD_ERROR ")[1]/@data-field");
+	char *field_text = NULL;
+
+	/* A form can show only the span next to the field, without a box. */
+	if (!alert)
+		alert = field_text = aruba_page_text(page, "(" XPATH_FIELD_ERROR ")[1]");
+	if (!alert && page->status == 429) {
+		const char *retry = page->resp ? aruba_host->response_header(page->resp, "Retry-After")
+					       : NULL;
+
+		aruba_fail(err, PECCTL_E_RATE_LIMITED, "%s: too many requests (retry after %s s)",
+			   aruba_page_url(page), retry ? retry : "?");
+		err->http_status = 429;
+		free(field);
+		return -1;
+	}
+	if (!alert) {
+		free(field);
+		return 0;
+	}
+	aruba_message_error(alert, field, page->status, err);
+	free(alert);
+	free(field);
+	return -1;
+}
+
+char *aruba_page_success(const struct aruba_page *page)
+{
+	return aruba_page_text(page, XPATH_ALERT_SUCCESS);
+}
+
+int aruba_page_says(const struct aruba_page *page, const char *text)
+{
+	char *literal = aruba_xpath_literal(text), *expr;
+	int found = 0;
+
+	if (!literal)
+		return 0;
+	expr = aruba_strdup_printf("//body//text()[contains(normalize-space(.), %s)]", literal);
+	if (expr)
+		found = aruba_page_has(page, expr);
+	free(expr);
+	free(literal);
+	return found;
+}
+
+char *aruba_expect_success(const struct aruba_page *page, const char *what,
+			   struct pecctl_error *err)
+{
+	char *message = aruba_page_success(page);
+
+	if (!message)
+		aruba_fail(err, PECCTL_E_UNKNOWN_OUTCOME,
+			   "%s: the portal showed no confirmation (at %s); check before retrying",
+			   what, aruba_page_url(page));
+	return message;
+}

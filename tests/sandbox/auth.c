@@ -56,8 +56,10 @@ int auth_rate_limited(struct sim_request *rq, struct sim_response *rs, int json)
 	size_t keep = 0;
 	while (keep < c->n && c->times[keep] <= now - 60000)
 		keep++;
-	memmove(c->times, c->times + keep, (c->n - keep) * sizeof(*c->times));
-	c->n -= keep;
+	if (keep) {
+		memmove(c->times, c->times + keep, (c->n - keep) * sizeof(*c->times));
+		c->n -= keep;
+	}
 
 	long limit = setting_long("login_rate_per_minute", 20);
 	if ((long)c->n >= limit) {

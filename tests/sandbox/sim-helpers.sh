@@ -75,3 +75,16 @@ reset_sim() {
 	admin POST /__sandbox/reset >/dev/null
 	rm -f "$T"/cookies.*
 }
+
+# stop_pecsim: SIGTERM the emulator; it must exit 0 with everything freed
+# (under ASan a leak or a UBSan finding makes it fail) and log no sanitizer
+# report.
+stop_pecsim() {
+	_sp=${_pids##* }
+	kill -TERM "$_sp"
+	wait "$_sp"
+	_st=$?
+	_pids=${_pids% *}
+	is "$_st" 0 "pecsim exits 0 on SIGTERM"
+	unlike "$(cat "$T/pecsim.log")" 'Sanitizer|runtime error' "pecsim logged no sanitizer report"
+}

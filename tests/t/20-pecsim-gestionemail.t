@@ -171,4 +171,5 @@ req $GM /titolare
 is "$code" 303 "an idle session: 303"
 is "$location" / "to the login page"
 
+stop_pecsim
 done_testing

@@ -1,0 +1,102 @@
+/*
+ * Access history: GET /account/access-log?page=N, every page, as
+ * {"entries":[{"time","ip","service","outcome"}]} like Aruba's.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "infocert.h"
+
+/* A runaway "next" must not page forever. */
+#define DEFAULT_MAX_PAGES 100
+
+/* The first of several names a member may have. */
+static const cJSON *member(const cJSON *obj, const char *const *names)
+{
+	for (; *names; names++) {
+		const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, *names);
+
+		if (item && !cJSON_IsNull(item))
+			return item;
+	}
+	return NULL;
+}
+
+static void add_entry(cJSON *entries, const cJSON *item)
+{
+	static const char *const time_names[] = { "time", "timestamp", "date", NULL };
+	static const char *const ip_names[] = { "ip", "client_ip", NULL };
+	static const char *const service_names[] = { "service", "servizio", NULL };
+	static const char *const outcome_names[] = { "outcome", "esito", "result", NULL };
+	const char *const *const names[] = { time_names, ip_names, service_names, outcome_names };
+	const char *const keys[] = { "time", "ip", "service", "outcome" };
+	cJSON *entry = cJSON_CreateObject();
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const cJSON *value = member(item, names[i]);
+
+		cJSON_AddStringToObject(entry, keys[i], cJSON_IsString(value) ? value->valuestring : "");
+	}
+	cJSON_AddItemToArray(entries, entry);
+}
+
+/* Is there a page after `page`? "next" (a URL or number) or "pages". */
+static int has_next_page(const cJSON *reply, long page)
+{
+	static const char *const pages_names[] = { "pages", "total_pages", NULL };
+	const cJSON *next = cJSON_GetObjectItemCaseSensitive(reply, "next");
+	const cJSON *pages = member(reply, pages_names);
+
+	if (next)
+		return !cJSON_IsNull(next) && !cJSON_IsFalse(next);
+	if (cJSON_IsNumber(pages))
+		return page < (long)pages->valuedouble;
+	return 0;
+}
+
+int infocert_op_access_history(struct pecctl_call *call, const cJSON *args, cJSON **result,
+			       struct pecctl_error *err)
+{
+	static const char *const list_names[] = { "entries", "items", "accessi", NULL };
+	long max_pages = infocert_config_long(call, "access_log_max_pages", DEFAULT_MAX_PAGES, 1,
+					      100000);
+	cJSON *entries = cJSON_CreateArray();
+	long page;
+
+	(void)args;
+	for (page = 1; page <= max_pages; page++) {
+		char suffix[48];
+		struct infocert_request req = {
+			.what = "access history", .method = "GET", .path = INFOCERT_PATH_ACCESS_LOG,
+			.suffix = suffix,
+		};
+		struct infocert_reply reply;
+		const cJSON *list, *item;
+		int more;
+
+		snprintf(suffix, sizeof(suffix), "?page=%ld", page);
+		if (infocert_api(call, &req, &reply, err) != 0) {
+			infocert_reply_release(&reply);
+			cJSON_Delete(entries);
+			return -1;
+		}
+		list = cJSON_IsArray(reply.json) ? reply.json : member(reply.json, list_names);
+		if (!cJSON_IsArray(list)) {
+			infocert_reply_release(&reply);
+			cJSON_Delete(entries);
+			return infocert_fail(err, PECCTL_E_PORTAL_CHANGED,
+					     "the access history (page %ld) has no list of entries", page);
+		}
+		cJSON_ArrayForEach(item, list)
+			add_entry(entries, item);
+		more = cJSON_GetArraySize(list) > 0 && has_next_page(reply.json, page);
+		infocert_reply_release(&reply);
+		if (!more)
+			break;
+	}
+	if (page > max_pages)
+		infocert_log(call, PECCTL_LOG_WARN, "access history: stopped after %ld pages",
+			     max_pages);
+	*result = cJSON_CreateObject();
+	cJSON_AddItemToObject(*result, "entries", entries);
+	return 0;
+}

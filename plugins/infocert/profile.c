@@ -1,0 +1,154 @@
+/*
+ * Holder data: GET / PUT /account/holder, with the same field names as
+ * Aruba's profile form so that one script moves a profile between them.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "infocert.h"
+
+static const char *const holder_fields[] = {
+	"tipo", "nome", "cognome", "ragione_sociale", "codice_fiscale", "partita_iva",
+	"indirizzo", "cap", "citta", "provincia", "nazione",
+};
+#define N_HOLDER_FIELDS (sizeof(holder_fields) / sizeof(holder_fields[0]))
+
+static int is_holder_field(const char *name)
+{
+	for (size_t i = 0; i < N_HOLDER_FIELDS; i++)
+		if (strcmp(name, holder_fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The holder fields of a JSON object, and nothing else. */
+static cJSON *holder_only(const cJSON *holder)
+{
+	cJSON *profile = cJSON_CreateObject();
+
+	for (size_t i = 0; i < N_HOLDER_FIELDS; i++) {
+		const char *value = infocert_json_string(holder, holder_fields[i]);
+
+		cJSON_AddStringToObject(profile, holder_fields[i], value ? value : "");
+	}
+	return profile;
+}
+
+static int get_holder(struct pecctl_call *call, cJSON **holder, struct pecctl_error *err)
+{
+	const struct infocert_request req = {
+		.what = "holder data", .method = "GET", .path = INFOCERT_PATH_HOLDER,
+	};
+	struct infocert_reply reply;
+
+	*holder = NULL;
+	if (infocert_api(call, &req, &reply, err) != 0) {
+		infocert_reply_release(&reply);
+		return -1;
+	}
+	if (!cJSON_IsObject(reply.json)) {
+		infocert_reply_release(&reply);
+		return infocert_fail(err, PECCTL_E_PORTAL_CHANGED, "the holder data are not a JSON object");
+	}
+	*holder = reply.json;
+	return 0;
+}
+
+/* profile_get{} → {tipo, nome, cognome, ..., nazione} */
+int infocert_op_profile_get(struct pecctl_call *call, const cJSON *args, cJSON **result,
+			    struct pecctl_error *err)
+{
+	cJSON *holder;
+
+	(void)args;
+	if (get_holder(call, &holder, err) != 0)
+		return -1;
+	*result = holder_only(holder);
+	cJSON_Delete(holder);
+	return 0;
+}
+
+/* Every argument but dry_run must be a holder field with a string value:
+ * a misspelt field silently ignored would be a wrong profile kept. */
+static int check_profile_args(const cJSON *args, struct pecctl_error *err)
+{
+	const cJSON *arg;
+	int given = 0;
+
+	cJSON_ArrayForEach(arg, args) {
+		if (strcmp(arg->string, "dry_run") == 0)
+			continue;
+		if (!is_holder_field(arg->string)) {
+			infocert_fail(err, PECCTL_E_INVALID,
+				      "\"%s\" is not a holder field (tipo, nome, cognome, ragione_sociale, "
+				      "codice_fiscale, partita_iva, indirizzo, cap, citta, provincia, nazione)",
+				      arg->string);
+			snprintf(err->field, sizeof(err->field), "%s", arg->string);
+			return -1;
+		}
+		if (!cJSON_IsString(arg)) {
+			infocert_fail(err, PECCTL_E_INVALID, "holder field \"%s\" must be a string",
+				      arg->string);
+			snprintf(err->field, sizeof(err->field), "%s", arg->string);
+			return -1;
+		}
+		given++;
+	}
+	if (!given)
+		return infocert_fail(err, PECCTL_E_INVALID, "nothing to change: give holder fields");
+	return 0;
+}
+
+/* profile_update{<holder fields>, dry_run=}: only the fields that differ
+ * are sent; none differing changes nothing. */
+int infocert_op_profile_update(struct pecctl_call *call, const cJSON *args, cJSON **result,
+			       struct pecctl_error *err)
+{
+	struct infocert_field fields[N_HOLDER_FIELDS];
+	struct infocert_request req = {
+		.what = "holder data change", .method = "PUT", .path = INFOCERT_PATH_HOLDER,
+		.fields = fields, .n_fields = 0, .changes_state = 1,
+	};
+	struct infocert_reply reply;
+	cJSON *holder, *profile;
+
+	if (check_profile_args(args, err) != 0 || get_holder(call, &holder, err) != 0)
+		return -1;
+	for (size_t i = 0; i < N_HOLDER_FIELDS; i++) {
+		const char *want = infocert_arg_string(args, holder_fields[i]);
+		const char *have = infocert_json_string(holder, holder_fields[i]);
+
+		if (want && (!have || strcmp(want, have) != 0))
+			fields[req.n_fields++] = (struct infocert_field){ holder_fields[i], want, 0 };
+	}
+	if (req.n_fields == 0) {
+		*result = cJSON_CreateObject();
+		cJSON_AddBoolToObject(*result, "changed", 0);
+		cJSON_AddItemToObject(*result, "profile", holder_only(holder));
+		cJSON_Delete(holder);
+		return 0;
+	}
+	if (infocert_dry_run(args)) {
+		cJSON_Delete(holder);
+		return infocert_dry_run_result(call, &req, result, err);
+	}
+	if (infocert_api(call, &req, &reply, err) != 0) {
+		infocert_reply_release(&reply);
+		cJSON_Delete(holder);
+		return -1;
+	}
+	/* the answer's holder data when it gives them, else ours over the old */
+	if (cJSON_IsObject(reply.json) && infocert_json_string(reply.json, "tipo")) {
+		profile = holder_only(reply.json);
+	} else {
+		profile = holder_only(holder);
+		for (size_t i = 0; i < req.n_fields; i++)
+			cJSON_ReplaceItemInObjectCaseSensitive(profile, fields[i].name,
+							       cJSON_CreateString(fields[i].value));
+	}
+	infocert_reply_release(&reply);
+	cJSON_Delete(holder);
+	*result = cJSON_CreateObject();
+	cJSON_AddBoolToObject(*result, "changed", 1);
+	cJSON_AddItemToObject(*result, "profile", profile);
+	return 0;
+}

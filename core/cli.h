@@ -34,5 +34,6 @@ COMMAND_DECLARE(providers);
 COMMAND_DECLARE(procedures);
 COMMAND_DECLARE(run);
 COMMAND_DECLARE(script);
+COMMAND_DECLARE(vault);
 
 #endif

@@ -14,6 +14,7 @@
 #include "prompt.h"
 #include "redact.h"
 #include "secret.h"
+#include "vault.h"
 
 /* Longer than any password or token; a file bigger than this is not one. */
 #define SECRET_MAX 8192
@@ -147,10 +148,11 @@ struct secret *secret_resolve(const char *ref, const char *label, struct pecctl_
 	if (strcmp(ref, "prompt:") == 0 || strcmp(ref, "prompt") == 0)
 		return from_prompt(label, err);
 	if (strncmp(ref, "vault:", 6) == 0) {
-		pecctl_error_set(err, PECCTL_E_INVALID,
-				 "vault: references need the encrypted vault, which this build does not have yet; "
-				 "use env:VAR, file:PATH, cmd:COMMAND or prompt:");
-		return NULL;
+		if (!ref[6]) {
+			pecctl_error_set(err, "usage", "vault: needs a key, as in vault:mario.rossi@pec.it");
+			return NULL;
+		}
+		return vault_get(ref + 6, VAULT_CURRENT, NULL, err);
 	}
 	/* Never echo the reference: a user may have typed the password itself. */
 	pecctl_error_set(err, PECCTL_E_INVALID,

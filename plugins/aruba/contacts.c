@@ -23,14 +23,15 @@ static const struct contact contacts[] = {
 	{ "contatto-cellulare", "mobile" },
 };
 
-/* The contact's value: the element's data-valore when it has one, else
- * its text. */
+/* The contact's value: its "valore" part when the line has one (the line
+ * also holds a label and the verification state), else all its text. */
 static char *contact_value(const struct aruba_page *page, const char *id)
 {
-	char expr[160];
+	char expr[200];
 	char *value;
 
-	snprintf(expr, sizeof(expr), "//*[@id='%s']/@data-valore", id);
+	snprintf(expr, sizeof(expr),
+		 "//*[@id='%s']//*[contains(concat(' ', normalize-space(@class), ' '), ' valore ')]", id);
 	value = aruba_page_text(page, expr);
 	if (value)
 		return value;

@@ -20,7 +20,7 @@ static struct expiry_form expiry_form(struct pecctl_call *call)
 
 	f.path = aruba_config(call, ARUBA_ACCOUNT, "expiry_path", "/pec/password/scadenza");
 	f.action = aruba_config(call, ARUBA_ACCOUNT, "expiry_action", f.path);
-	f.form_id = aruba_config(call, ARUBA_ACCOUNT, "expiry_form_id", "scadenza");
+	f.form_id = aruba_config(call, ARUBA_ACCOUNT, "expiry_form_id", "scadenza-password");
 	return f;
 }
 

@@ -33,8 +33,12 @@ static const struct known_message known_messages[] = {
 	{ "Operazione non autorizzata", PECCTL_E_DENIED, NULL },
 	{ "Codice non valido", PECCTL_E_AUTH, NULL },
 	{ "Codice scaduto", PECCTL_E_EXPIRED, NULL },
+	/* values the portal refuses: the caller's input must change */
+	{ "Indirizzo email non valido", PECCTL_E_POLICY, "email" },
+	{ "Numero di cellulare non valido", PECCTL_E_POLICY, "cellulare" },
+	{ "Il campo giorni deve essere", PECCTL_E_POLICY, "giorni" },
+	{ "Il campo preavviso deve essere", PECCTL_E_POLICY, "preavviso" },
 	{ "Per cambiare il titolare della casella", PECCTL_E_POLICY, "codice_fiscale" },
-	{ "Per generare una password per i programmi di posta", PECCTL_E_PORTAL, NULL },
 };
 
 static const struct known_message *find_known(const char *text)

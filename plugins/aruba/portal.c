@@ -187,7 +187,6 @@ int aruba_fetch(struct pecctl_call *call, const char *method, const char *url,
 	struct pecctl_response *resp;
 
 	aruba_page_release(page);
-	aruba_log(call, PECCTL_LOG_DEBUG, "%s %s", method, url);
 	if (aruba_host->http_request(call, method, url, headers, body, body_len, &resp, err) != 0)
 		return -1;
 	return aruba_page_adopt(page, resp, err);

@@ -14,6 +14,7 @@ int lua_open_log(lua_State *L);     /* pecctl.log: debug, info, warn, error */
 int lua_open_secret(lua_State *L);  /* pecctl.secrets: new, resolve, is_secret, reveal_length */
 int lua_open_prompt(lua_State *L);  /* pecctl.prompt: otp, confirm */
 int lua_open_provider(lua_State *L);/* pecctl.providers: list, for_account, open */
+int lua_open_vault(lua_State *L);   /* pecctl.vault: stage, promote, discard, get, pending, available */
 
 /* HTTP sessions: the userdata type "pecctl.session". */
 struct http_session;

@@ -24,6 +24,7 @@ static const struct {
 	{ "secrets", lua_open_secret },
 	{ "prompt", lua_open_prompt },
 	{ "providers", lua_open_provider },
+	{ "vault", lua_open_vault },
 };
 
 /* package.preload loader for an embedded module: upvalue 1 is its index. */

@@ -39,6 +39,12 @@ static const struct known_message known_messages[] = {
 	{ "Il campo giorni deve essere", PECCTL_E_POLICY, "giorni" },
 	{ "Il campo preavviso deve essere", PECCTL_E_POLICY, "preavviso" },
 	{ "Per cambiare il titolare della casella", PECCTL_E_POLICY, "codice_fiscale" },
+	{ "Tipo di titolare non valido", PECCTL_E_POLICY, "tipo" },
+	{ "Codice fiscale non valido", PECCTL_E_POLICY, "codice_fiscale" },
+	{ "Partita IVA non valida", PECCTL_E_POLICY, "partita_iva" },
+	{ "CAP non valido", PECCTL_E_POLICY, "cap" },
+	{ "Provincia non valida", PECCTL_E_POLICY, "provincia" },
+	{ "Campo obbligatorio", PECCTL_E_POLICY, NULL },
 };
 
 static const struct known_message *find_known(const char *text)
@@ -66,15 +72,30 @@ void aruba_message_error(const char *text, const char *field, long status,
 	err->http_status = status;
 }
 
+/* The field the portal pinned `alert` to: the span saying the same, else
+ * the first span. Caller frees; NULL when there is none. */
+static char *blamed_field(const struct aruba_page *page, const char *alert)
+{
+	char *literal = aruba_xpath_literal(alert), *expr, *field = NULL;
+
+	if (literal) {
+		expr = aruba_strdup_printf("(" XPATH_FIELD_ERROR "[normalize-space()=%s])[1]/@data-field",
+					   literal);
+		if (expr)
+			field = aruba_page_text(page, expr);
+		free(expr);
+		free(literal);
+	}
+	return field ? field : aruba_page_text(page, "(" XPATH_FIELD_ERROR ")[1]/@data-field");
+}
+
 int aruba_page_error(const struct aruba_page *page, struct pecctl_error *err)
 {
-	char *alert = aruba_page_text(page, XPATH_ALERT_DANGER);
-	char *field = aruba_page_text(page, "(" XPATH_FIELD_ERROR ")[1]/@data-field");
-	char *field_text = NULL;
+	char *alert = aruba_page_text(page, XPATH_ALERT_DANGER), *field;
 
 	/* A form can show only the span next to the field, without a box. */
 	if (!alert)
-		alert = field_text = aruba_page_text(page, "(" XPATH_FIELD_ERROR ")[1]");
+		alert = aruba_page_text(page, "(" XPATH_FIELD_ERROR ")[1]");
 	if (!alert && page->status == 429) {
 		const char *retry = page->resp ? aruba_host->response_header(page->resp, "Retry-After")
 					       : NULL;
@@ -82,13 +103,11 @@ int aruba_page_error(const struct aruba_page *page, struct pecctl_error *err)
 		aruba_fail(err, PECCTL_E_RATE_LIMITED, "%s: too many requests (retry after %s s)",
 			   aruba_page_url(page), retry ? retry : "?");
 		err->http_status = 429;
-		free(field);
 		return -1;
 	}
-	if (!alert) {
-		free(field);
+	if (!alert)
 		return 0;
-	}
+	field = blamed_field(page, alert);
 	aruba_message_error(alert, field, page->status, err);
 	free(alert);
 	free(field);

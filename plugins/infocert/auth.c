@@ -318,7 +318,7 @@ int infocert_ensure_login(struct pecctl_call *call, struct pecctl_error *err)
  * pass for "the main one". */
 static int check_host_arg(const cJSON *args, struct pecctl_error *err)
 {
-	static const char *const names[] = { "webmail", "legalmail", "api", "webmail.infocert.it" };
+	static const char *const names[] = { "webmail", "legalmail", "api", infocert_hosts_main };
 	const char *host = infocert_arg_string(args, "host");
 
 	if (!host)
@@ -334,31 +334,25 @@ static int check_host_arg(const cJSON *args, struct pecctl_error *err)
 	return -1;
 }
 
-/* login{username=, mfa="push"|"otp", force=true}: log in unless this
- * session already is (as the same user). */
+/* login{username=, mfa="push"|"otp"}: an explicit login checks the
+ * password now, whatever the session holds. */
 int infocert_op_login(struct pecctl_call *call, const cJSON *args, cJSON **result,
 		      struct pecctl_error *err)
 {
-	const char *username = infocert_arg_string(args, "username");
-	int force = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "force"));
-	const struct infocert_session *s = infocert_session(call);
-	int already = 0;
+	const struct infocert_session *s;
 
 	if (check_host_arg(args, err) != 0)
 		return -1;
-	if (!force && s && s->token && (!username || strcmp(username, s->username) == 0)) {
-		already = 1;
-	} else {
-		infocert_session_forget(call);
-		if (infocert_login(call, username, infocert_arg_string(args, "mfa"), err) != 0)
-			return -1;
-	}
+	infocert_session_forget(call);
+	if (infocert_login(call, infocert_arg_string(args, "username"),
+			   infocert_arg_string(args, "mfa"), err) != 0)
+		return -1;
 	s = infocert_session(call);
 	*result = cJSON_CreateObject();
 	cJSON_AddBoolToObject(*result, "logged_in", 1);
+	cJSON_AddStringToObject(*result, "site", infocert_hosts_main);
 	cJSON_AddStringToObject(*result, "username", s->username);
 	cJSON_AddBoolToObject(*result, "twofa", s->mfa_used);
-	cJSON_AddBoolToObject(*result, "already", already);
 	return 0;
 }
 
@@ -369,18 +363,19 @@ int infocert_op_logout(struct pecctl_call *call, const cJSON *args, cJSON **resu
 		.what = "logout", .method = "POST", .path = INFOCERT_PATH_LOGOUT, .no_login = 1,
 	};
 	struct infocert_reply reply;
-	int was_logged_in = infocert_token(call) != NULL, rc = 0;
+	cJSON *sites = cJSON_CreateArray();
 
 	(void)args;
-	if (was_logged_in) {
-		/* whatever the portal says, this token is done with */
-		rc = infocert_api(call, &req, &reply, err);
+	if (infocert_token(call)) {
+		/* best effort: a token that cannot be ended still expires */
+		if (infocert_api(call, &req, &reply, err) != 0)
+			infocert_log(call, PECCTL_LOG_DEBUG, "logout: %s", err->message);
 		infocert_reply_release(&reply);
 		infocert_session_forget(call);
-		if (rc != 0 && err->http_status == 0)
-			return -1;  /* the network failed: say so */
+		cJSON_AddItemToArray(sites, cJSON_CreateString(infocert_hosts_main));
 	}
+	memset(err, 0, sizeof(*err));
 	*result = cJSON_CreateObject();
-	cJSON_AddBoolToObject(*result, "logged_out", was_logged_in);
+	cJSON_AddItemToObject(*result, "logged_out", sites);
 	return 0;
 }

@@ -3,6 +3,7 @@
  * answer} → 202 {"verification"} and an SMS code to the new mobile, which
  * POST /account/recovery/verify {"verification","otp"} confirms.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "infocert.h"
@@ -82,15 +83,24 @@ static int already_set(const cJSON *args, const cJSON *recovery, const char *ans
 	return 1;
 }
 
+/* The value to send: the one given, else the account's (the API wants
+ * every member with every change). */
+static const char *given_or_current(const cJSON *args, const cJSON *recovery, const char *name)
+{
+	const char *value = infocert_arg_string(args, name);
+
+	return value ? value : infocert_json_string(recovery, name);
+}
+
 /* contacts_update{email=, mobile=, question=, answer=<secret>, dry_run=} */
 int infocert_op_contacts_update(struct pecctl_call *call, const cJSON *args, cJSON **result,
 				struct pecctl_error *err)
 {
 	const char *answer = infocert_host->secret_arg(call, "answer");
-	const struct infocert_field fields[] = {
-		{ "email", infocert_arg_string(args, "email"), 0 },
-		{ "mobile", infocert_arg_string(args, "mobile"), 0 },
-		{ "question", infocert_arg_string(args, "question"), 0 },
+	struct infocert_field fields[] = {
+		{ "email", NULL, 0 },
+		{ "mobile", NULL, 0 },
+		{ "question", NULL, 0 },
 		{ "answer", answer, 1 },
 	};
 	const struct infocert_request req = {
@@ -104,7 +114,8 @@ int infocert_op_contacts_update(struct pecctl_call *call, const cJSON *args, cJS
 	char *label;
 	int rc;
 
-	if (!fields[0].value && !fields[1].value && !fields[2].value && !answer)
+	if (!infocert_arg_string(args, "email") && !infocert_arg_string(args, "mobile") &&
+	    !infocert_arg_string(args, "question") && !answer)
 		return infocert_fail(err, PECCTL_E_INVALID,
 				     "nothing to change: give email, mobile, question or answer");
 	if (infocert_get_account(call, &account, err) != 0)
@@ -115,6 +126,15 @@ int infocert_op_contacts_update(struct pecctl_call *call, const cJSON *args, cJS
 		cJSON_Delete(account);
 		return 0;
 	}
+	if (!answer) {
+		cJSON_Delete(account);
+		infocert_fail(err, PECCTL_E_INVALID, "Legalmail asks for the answer to the security "
+			      "question with every change of the recovery data: give answer");
+		snprintf(err->field, sizeof(err->field), "answer");
+		return -1;
+	}
+	for (size_t i = 0; i < N_CONTACTS; i++)
+		fields[i].value = given_or_current(args, recovery, contact_names[i]);
 	if (infocert_dry_run(args)) {
 		cJSON_Delete(account);
 		return infocert_dry_run_result(call, &req, result, err);
@@ -128,8 +148,7 @@ int infocert_op_contacts_update(struct pecctl_call *call, const cJSON *args, cJS
 	rc = 0;
 	if (verification.id) {
 		/* the code goes to the new mobile, or to the one in use */
-		const char *mobile = fields[1].value ? fields[1].value
-						     : infocert_json_string(recovery, "mobile");
+		const char *mobile = fields[1].value;
 
 		label = infocert_strdup_printf("Legalmail code sent by SMS to %s",
 					       mobile ? mobile : "the recovery mobile");

@@ -11,32 +11,28 @@
 struct known_error {
 	const char *error;   /* the API's "error" member */
 	const char *code;    /* PECCTL_E_* */
+	const char *field;   /* the request member it is about, when the answer does not say */
 };
 
 static const struct known_error known_errors[] = {
-	{ "invalid_credentials", PECCTL_E_AUTH },
-	{ "account_locked", PECCTL_E_AUTH },
-	{ "locked", PECCTL_E_AUTH },
-	{ "wrong_password", PECCTL_E_AUTH },
-	{ "invalid_current_password", PECCTL_E_AUTH },
-	{ "current_password", PECCTL_E_AUTH },
-	{ "invalid_otp", PECCTL_E_AUTH },
-	{ "otp_invalid", PECCTL_E_AUTH },
-	{ "wrong_otp", PECCTL_E_AUTH },
-	{ "invalid_code", PECCTL_E_AUTH },
-	{ "password_policy", PECCTL_E_POLICY },
-	{ "validation", PECCTL_E_POLICY },
-	{ "validation_failed", PECCTL_E_POLICY },
-	{ "holder_change", PECCTL_E_POLICY },
-	{ "mfa_denied", PECCTL_E_DENIED },
-	{ "denied", PECCTL_E_DENIED },
-	{ "mfa_expired", PECCTL_E_EXPIRED },
-	{ "challenge_expired", PECCTL_E_EXPIRED },
-	{ "otp_expired", PECCTL_E_EXPIRED },
-	{ "code_expired", PECCTL_E_EXPIRED },
-	{ "expired", PECCTL_E_EXPIRED },
-	{ "rate_limited", PECCTL_E_RATE_LIMITED },
-	{ "too_many_requests", PECCTL_E_RATE_LIMITED },
+	{ "invalid_credentials", PECCTL_E_AUTH, NULL },
+	{ "account_locked", PECCTL_E_AUTH, NULL },
+	{ "wrong_password", PECCTL_E_AUTH, "current" },
+	{ "session_expired", PECCTL_E_AUTH, NULL },
+	{ "unauthorized", PECCTL_E_AUTH, NULL },
+	{ "invalid_otp", PECCTL_E_AUTH, "otp" },
+	{ "password_policy", PECCTL_E_POLICY, "new" },
+	{ "validation", PECCTL_E_POLICY, NULL },
+	{ "holder_change", PECCTL_E_POLICY, "codice_fiscale" },
+	{ "mfa_denied", PECCTL_E_DENIED, NULL },
+	{ "mfa_expired", PECCTL_E_EXPIRED, NULL },
+	{ "otp_expired", PECCTL_E_EXPIRED, "otp" },
+	{ "unknown_challenge", PECCTL_E_EXPIRED, NULL },
+	{ "unknown_verification", PECCTL_E_EXPIRED, NULL },
+	{ "otp_not_available", PECCTL_E_NEEDS_HUMAN, NULL },
+	{ "mfa_not_enabled", PECCTL_E_PORTAL, NULL },
+	{ "rate_limited", PECCTL_E_RATE_LIMITED, NULL },
+	{ "not_found", PECCTL_E_PORTAL_CHANGED, NULL },
 };
 
 /* The portal's rule names (left) as the policy's own (right), so that a
@@ -81,16 +77,20 @@ static const char *code_for_status(long status, int changes_state)
 	}
 }
 
-static const char *code_for_error(const char *error, long status, int changes_state)
+static const struct known_error *find_known(const char *error)
 {
-	if (status == 429)
-		return PECCTL_E_RATE_LIMITED;
-	if (status >= 500)
-		return code_for_status(status, changes_state);
 	for (size_t i = 0; error && i < sizeof(known_errors) / sizeof(known_errors[0]); i++)
 		if (strcmp(error, known_errors[i].error) == 0)
-			return known_errors[i].code;
-	return code_for_status(status, changes_state);
+			return &known_errors[i];
+	return NULL;
+}
+
+static const char *code_for_error(const struct known_error *known, long status,
+				  int changes_state)
+{
+	if (status == 429 || status >= 500 || !known)
+		return code_for_status(status, changes_state);
+	return known->code;
 }
 
 /* Append ", name" (or "name" first) to a bounded buffer. */
@@ -103,51 +103,49 @@ static void append(char *buf, size_t cap, const char *sep, const char *text)
 	snprintf(buf + used, cap - used, "%s%s", used ? sep : "", text);
 }
 
-/* {"violations":[{"rule","message"}]}: each message after the portal's
- * summary; the rules, in the policy's names, in err->field. */
+/* 1 when the comma-separated list holds name. */
+static int list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* {"violations":[{"rule"|"field","message"}]}: each message after the
+ * portal's summary; the rules (in the policy's names) or the fields it
+ * blamed in err->field. */
 static void add_violations(const cJSON *violations, struct pecctl_error *err)
 {
 	const cJSON *v;
-	char rules[sizeof(err->field)] = "";
+	char names[sizeof(err->field)] = "";
 	const char *sep = ": ";
+	char summary[sizeof(err->message)];
 
+	snprintf(summary, sizeof(summary), "%s", err->message);
 	cJSON_ArrayForEach(v, violations) {
 		const char *rule = infocert_json_string(v, "rule");
+		const char *field = infocert_json_string(v, "field");
 		const char *text = infocert_json_string(v, "message");
-		const char *name = rule ? policy_rule_name(rule) : NULL;
-
-		if (text) {
-			append(err->message, sizeof(err->message), sep, text);
-			sep = "; ";
-		}
-		if (name && !strstr(rules, name))
-			append(rules, sizeof(rules), ",", name);
-	}
-	snprintf(err->field, sizeof(err->field), "%s", rules);
-}
-
-/* {"errors":[{"field","message"}]}: "field: message" each; the fields in
- * err->field. */
-static void add_field_errors(const cJSON *errors, struct pecctl_error *err)
-{
-	const cJSON *e;
-	char fields[sizeof(err->field)] = "";
-	const char *sep = ": ";
-
-	cJSON_ArrayForEach(e, errors) {
-		const char *field = infocert_json_string(e, "field");
-		const char *text = infocert_json_string(e, "message");
+		const char *name = rule ? policy_rule_name(rule) : field;
 		char line[256];
 
-		snprintf(line, sizeof(line), "%s%s%s", field ? field : "", field ? ": " : "",
-			 text ? text : "");
-		append(err->message, sizeof(err->message), sep, line);
-		sep = "; ";
-		if (field)
-			append(fields, sizeof(fields), ",", field);
+		if (field && !rule)
+			snprintf(line, sizeof(line), "%s: %s", field, text ? text : "");
+		else
+			snprintf(line, sizeof(line), "%s", text ? text : "");
+		/* a single error repeats the summary: once is enough */
+		if (line[0] && !(text && strcmp(text, summary) == 0)) {
+			append(err->message, sizeof(err->message), sep, line);
+			sep = "; ";
+		}
+		if (name && !list_has(names, name))
+			append(names, sizeof(names), ",", name);
 	}
-	if (fields[0])
-		snprintf(err->field, sizeof(err->field), "%s", fields);
+	if (names[0])
+		snprintf(err->field, sizeof(err->field), "%s", names);
 }
 
 /* A plain-text answer (a proxy, a fault): its first line, if printable. */
@@ -176,7 +174,8 @@ void infocert_reply_error(const struct infocert_reply *reply, const char *body, 
 	const char *message = infocert_json_string(reply->json, "message");
 	const char *field = infocert_json_string(reply->json, "field");
 	const cJSON *violations = cJSON_GetObjectItemCaseSensitive(reply->json, "violations");
-	const cJSON *errors = cJSON_GetObjectItemCaseSensitive(reply->json, "errors");
+	const struct known_error *known = find_known(error);
+	const char *code = code_for_error(known, reply->status, req->changes_state);
 	char text[256];
 
 	if (!message) {
@@ -184,17 +183,15 @@ void infocert_reply_error(const struct infocert_reply *reply, const char *body, 
 		message = text;
 	}
 	if (*message)
-		infocert_fail(err, code_for_error(error, reply->status, req->changes_state), "%s",
-			      message);
+		infocert_fail(err, code, "%s", message);
 	else
-		infocert_fail(err, code_for_error(error, reply->status, req->changes_state),
-			      "%s: the portal answered HTTP %ld%s%s", req->what, reply->status,
-			      error ? " " : "", error ? error : "");
+		infocert_fail(err, code, "%s: the portal answered HTTP %ld%s%s", req->what,
+			      reply->status, error ? " " : "", error ? error : "");
 	err->http_status = reply->status;
 	if (cJSON_IsArray(violations))
 		add_violations(violations, err);
-	else if (cJSON_IsArray(errors))
-		add_field_errors(errors, err);
+	if (!field && known)
+		field = known->field;
 	if (field && !err->field[0])
 		snprintf(err->field, sizeof(err->field), "%s", field);
 }

@@ -53,16 +53,36 @@ static int has_next_page(const cJSON *reply, long page)
 	return 0;
 }
 
+/* args.max_pages, 1 to the configured cap; -1 and err when wrong. */
+static long max_pages_arg(struct pecctl_call *call, const cJSON *args, struct pecctl_error *err)
+{
+	long cap = infocert_config_long(call, "access_log_max_pages", DEFAULT_MAX_PAGES, 1, 100000);
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(args, "max_pages");
+
+	if (!item)
+		return cap;
+	if (!cJSON_IsNumber(item) || item->valuedouble < 1 || item->valuedouble > (double)cap) {
+		infocert_fail(err, PECCTL_E_INVALID, "\"max_pages\" must be a number from 1 to %ld",
+			      cap);
+		snprintf(err->field, sizeof(err->field), "max_pages");
+		return -1;
+	}
+	return (long)item->valuedouble;
+}
+
+/* access_history{max_pages=} → {"entries":[...],"pages":N,"complete":bool} */
 int infocert_op_access_history(struct pecctl_call *call, const cJSON *args, cJSON **result,
 			       struct pecctl_error *err)
 {
 	static const char *const list_names[] = { "entries", "items", "accessi", NULL };
-	long max_pages = infocert_config_long(call, "access_log_max_pages", DEFAULT_MAX_PAGES, 1,
-					      100000);
-	cJSON *entries = cJSON_CreateArray();
-	long page;
+	long max_pages = max_pages_arg(call, args, err);
+	cJSON *entries;
+	long page, pages = 0;
+	int more = 0;
 
-	(void)args;
+	if (max_pages < 0)
+		return -1;
+	entries = cJSON_CreateArray();
 	for (page = 1; page <= max_pages; page++) {
 		char suffix[48];
 		struct infocert_request req = {
@@ -71,7 +91,6 @@ int infocert_op_access_history(struct pecctl_call *call, const cJSON *args, cJSO
 		};
 		struct infocert_reply reply;
 		const cJSON *list, *item;
-		int more;
 
 		snprintf(suffix, sizeof(suffix), "?page=%ld", page);
 		if (infocert_api(call, &req, &reply, err) != 0) {
@@ -88,15 +107,16 @@ int infocert_op_access_history(struct pecctl_call *call, const cJSON *args, cJSO
 		}
 		cJSON_ArrayForEach(item, list)
 			add_entry(entries, item);
+		pages++;
 		more = cJSON_GetArraySize(list) > 0 && has_next_page(reply.json, page);
 		infocert_reply_release(&reply);
 		if (!more)
 			break;
 	}
-	if (page > max_pages)
-		infocert_log(call, PECCTL_LOG_WARN, "access history: stopped after %ld pages",
-			     max_pages);
 	*result = cJSON_CreateObject();
 	cJSON_AddItemToObject(*result, "entries", entries);
+	cJSON_AddNumberToObject(*result, "pages", (double)pages);
+	/* a next page left unread: the caller asked for fewer pages */
+	cJSON_AddBoolToObject(*result, "complete", !more);
 	return 0;
 }

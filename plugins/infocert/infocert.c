@@ -13,7 +13,9 @@ const struct pecctl_host *infocert_host;
 
 static const char *const infocert_domains[] = { "legalmail.it", NULL };
 
-static const char *const infocert_hosts[] = { "webmail.infocert.it", NULL };
+const char infocert_hosts_main[] = "webmail.infocert.it";
+
+static const char *const infocert_hosts[] = { infocert_hosts_main, NULL };
 
 /* Legalmail's rules (PORTALS.md, InfoCert's help pages). */
 static const struct pecctl_password_policy infocert_policy = {

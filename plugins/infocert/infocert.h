@@ -15,6 +15,8 @@
 
 /* The host table handed to pecctl_plugin_init. */
 extern const struct pecctl_host *infocert_host;
+/* The one host Legalmail has: "webmail.infocert.it". */
+extern const char infocert_hosts_main[];
 
 /* ---- util.c: arguments, logging, errors, strings ---- */
 

@@ -35,5 +35,6 @@ int infocert_op_change_password(struct pecctl_call *call, const cJSON *args, cJS
 	infocert_log(call, PECCTL_LOG_INFO, "password changed");
 	*result = cJSON_CreateObject();
 	cJSON_AddBoolToObject(*result, "changed", 1);
+	cJSON_AddStringToObject(*result, "site", infocert_hosts_main);
 	return 0;
 }

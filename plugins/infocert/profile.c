@@ -12,14 +12,6 @@ static const char *const holder_fields[] = {
 };
 #define N_HOLDER_FIELDS (sizeof(holder_fields) / sizeof(holder_fields[0]))
 
-static int is_holder_field(const char *name)
-{
-	for (size_t i = 0; i < N_HOLDER_FIELDS; i++)
-		if (strcmp(name, holder_fields[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* The holder fields of a JSON object, and nothing else. */
 static cJSON *holder_only(const cJSON *holder)
 {
@@ -67,34 +59,29 @@ int infocert_op_profile_get(struct pecctl_call *call, const cJSON *args, cJSON *
 	return 0;
 }
 
-/* Every argument but dry_run must be a holder field with a string value:
- * a misspelt field silently ignored would be a wrong profile kept. */
+/* The holder fields given must be strings, and there must be one; other
+ * arguments (dry_run, Aruba's profile_id from a profile read there) are
+ * not about Legalmail's holder data and are left alone, as Aruba does. */
 static int check_profile_args(const cJSON *args, struct pecctl_error *err)
 {
-	const cJSON *arg;
 	int given = 0;
 
-	cJSON_ArrayForEach(arg, args) {
-		if (strcmp(arg->string, "dry_run") == 0)
+	for (size_t i = 0; i < N_HOLDER_FIELDS; i++) {
+		const cJSON *arg = cJSON_GetObjectItemCaseSensitive(args, holder_fields[i]);
+
+		if (!arg)
 			continue;
-		if (!is_holder_field(arg->string)) {
-			infocert_fail(err, PECCTL_E_INVALID,
-				      "\"%s\" is not a holder field (tipo, nome, cognome, ragione_sociale, "
-				      "codice_fiscale, partita_iva, indirizzo, cap, citta, provincia, nazione)",
-				      arg->string);
-			snprintf(err->field, sizeof(err->field), "%s", arg->string);
-			return -1;
-		}
 		if (!cJSON_IsString(arg)) {
-			infocert_fail(err, PECCTL_E_INVALID, "holder field \"%s\" must be a string",
-				      arg->string);
-			snprintf(err->field, sizeof(err->field), "%s", arg->string);
+			infocert_fail(err, PECCTL_E_INVALID, "\"%s\" must be a string", holder_fields[i]);
+			snprintf(err->field, sizeof(err->field), "%s", holder_fields[i]);
 			return -1;
 		}
 		given++;
 	}
 	if (!given)
-		return infocert_fail(err, PECCTL_E_INVALID, "nothing to change: give holder fields");
+		return infocert_fail(err, PECCTL_E_INVALID, "no holder field to change (tipo, nome, "
+				     "cognome, ragione_sociale, codice_fiscale, partita_iva, indirizzo, "
+				     "cap, citta, provincia, nazione)");
 	return 0;
 }
 

@@ -47,6 +47,7 @@ struct http_session {
 	int max_redirects;
 	http_observer_fn observer;
 	void *observer_data;
+	struct http_hooks hooks;
 	long n_requests;
 	long n_connections;
 	/* Filled by the callbacks during one transfer. */
@@ -182,6 +183,15 @@ static int on_debug(CURL *curl, curl_infotype type, char *p, size_t n, void *use
 		buf_append(&s->sent, p, n);
 	}
 	return 0;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct http_session *s = userdata;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return s->hooks.interrupted && s->hooks.interrupted(s->hooks.userdata) ? 1 : 0;
 }
 
 /* --- small helpers --- */
@@ -383,6 +393,9 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	ok &= curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, &s->head) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_DEBUGFUNCTION, on_debug) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_DEBUGDATA, s) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION, on_progress) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf) == CURLE_OK;
 	if (cfg->share)
 		ok &= curl_easy_setopt(s->curl, CURLOPT_SHARE, (CURLSH *)cfg->share) == CURLE_OK;
@@ -412,6 +425,14 @@ void http_session_set_observer(struct http_session *s, http_observer_fn fn, void
 {
 	s->observer = fn;
 	s->observer_data = userdata;
+}
+
+void http_session_set_hooks(struct http_session *s, const struct http_hooks *hooks)
+{
+	if (hooks)
+		s->hooks = *hooks;
+	else
+		memset(&s->hooks, 0, sizeof(s->hooks));
 }
 
 long http_session_requests(const struct http_session *s)
@@ -674,6 +695,15 @@ static void transfer_error(struct http_session *s, CURLcode rc, const struct htt
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		set_error(err, PECCTL_E_INVALID, 0, "bad url for %s: %s", host, detail);
 		return;
+	case CURLE_ABORTED_BY_CALLBACK:
+		if (unsafe && sent)
+			set_error(err, PECCTL_E_UNKNOWN_OUTCOME, status,
+				  "interrupted after the %s request to %s was sent: the outcome is unknown",
+				  hop->method, host);
+		else
+			set_error(err, "interrupted", status, "interrupted: the request to %s was not completed",
+				  host);
+		return;
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
 	case CURLE_PARTIAL_FILE:
@@ -754,6 +784,30 @@ static struct http_response *take_response(struct http_session *s, const char *u
 	return r;
 }
 
+static int is_redirect(long status);
+
+/* A hop answered by the hooks' transport (replay) instead of the network;
+ * redirects and the observer work as for a real transfer. */
+static int transport_hop(struct http_session *s, struct http_hop *hop, struct http_response **out,
+			 struct pecctl_error *err)
+{
+	const char *location;
+
+	hop->started_at = now_epoch();
+	s->n_requests++;
+	if (s->hooks.transport(s->hooks.userdata, hop->method, hop->url, hop->body, hop->body_len,
+			       out, err) != 0) {
+		*out = NULL;
+		notify(s, hop, NULL, err);
+		return -1;
+	}
+	location = http_response_header(*out, "Location");
+	if (is_redirect((*out)->status) && location)
+		hop->redirect_url = http_resolve_url(hop->url, location);
+	notify(s, hop, *out, err);
+	return 0;
+}
+
 /* One transfer. 0 and *out for any HTTP answer, -1 and err otherwise. */
 static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl_slist *headers,
 		       long timeout_ms, struct http_response **out, struct pecctl_error *err)
@@ -770,6 +824,10 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	buf_reset(&s->body, s->max_body);
 	buf_reset(&s->head, HTTP_MAX_HEAD_BYTES);
 	buf_reset(&s->sent, HTTP_MAX_SENT_BYTES);
+	if (s->hooks.gate && s->hooks.gate(s->hooks.userdata, hop->method, hop->url, err) != 0)
+		return -1;
+	if (s->hooks.transport)
+		return transport_hop(s, hop, out, err);
 	ok &= curl_easy_setopt(s->curl, CURLOPT_URL, hop->url) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;

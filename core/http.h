@@ -68,6 +68,22 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 void http_session_free(struct http_session *s);
 void http_session_set_observer(struct http_session *s, http_observer_fn fn, void *userdata);
 
+/* Hooks around every hop of a session, all optional (core/sessions.c sets
+ * them for --replay and the REPL). */
+struct http_hooks {
+	/* Answer the hop instead of the network (replay): 0 and *out (every
+	 * part malloc'd, as http_response_free expects), or -1 and err. */
+	int (*transport)(void *userdata, const char *method, const char *url, const char *body,
+			 size_t body_len, struct http_response **out, struct pecctl_error *err);
+	/* Before a hop goes out (stepping): 0 sends it, -1 and err stop it. */
+	int (*gate)(void *userdata, const char *method, const char *url, struct pecctl_error *err);
+	/* Polled inside libcurl's progress callback while a transfer runs:
+	 * nonzero stops it ("interrupted"). Must only read a flag. */
+	int (*interrupted)(void *userdata);
+	void *userdata;
+};
+void http_session_set_hooks(struct http_session *s, const struct http_hooks *hooks);
+
 /* 0 and *out (free with http_response_free) for any HTTP status; -1 and err
  * when there is no answer: network (DNS, connect, TLS, dropped), timeout,
  * unknown_outcome (a non-GET request was sent, then the connection dropped

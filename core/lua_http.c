@@ -21,6 +21,7 @@
 
 #include "http.h"
 #include "options.h"
+#include "sessions.h"
 
 #define SESSION_MT "pecctl.session"
 #define BOX_MT "pecctl.http.box"
@@ -820,6 +821,7 @@ int lua_http_session_new(lua_State *L)
 	ls->http = http_session_new(&cfg, &err);
 	if (!ls->http)
 		return lua_push_error(L, &err);
+	sessions_attach(ls->http);  /* --har, --replay, the REPL's watcher */
 	return 1;
 }
 

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "config.h"
 #include "exitcode.h"
+#include "har.h"
 #include "log.h"
 #include "options.h"
 
@@ -49,7 +50,7 @@ static void set_default_paths(void)
 /* Options whose value is the next argument (or after '='). */
 static const char *const valued_options[] = {
 	"--sandbox", "--cacert", "--timeout", "--log-format", "--plugin-path",
-	"--script-path", "--provider", "--otp-command", NULL,
+	"--script-path", "--provider", "--otp-command", "--har", "--replay", NULL,
 };
 
 static int apply_option(const char *name, const char *value)
@@ -89,6 +90,10 @@ static int apply_option(const char *name, const char *value)
 		pecctl_opts.provider = value;
 	} else if (strcmp(name, "--otp-command") == 0) {
 		pecctl_opts.otp_command = value;
+	} else if (strcmp(name, "--har") == 0) {
+		pecctl_opts.har = value;
+	} else if (strcmp(name, "--replay") == 0) {
+		pecctl_opts.replay = value;
 	}
 	return 0;
 }
@@ -218,7 +223,11 @@ int main(int argc, char **argv)
 		return EXIT_OSERR;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	code = cmd->run(argc - 1, argv + 1);
+	code = har_setup();
+	if (code == 0)
+		code = cmd->run(argc - 1, argv + 1);
+	if (har_finish() != 0 && code == 0)
+		code = EXIT_CANTCREAT;
 	curl_global_cleanup();
 	config_release();
 	return code;

@@ -16,6 +16,8 @@ struct pecctl_options {
 	const char *provider;     /* --provider, overrides the domain lookup */
 	const char *otp_command;  /* --otp-command: prints a code on stdout */
 	size_t max_body;          /* cap on a response body, bytes */
+	const char *har;          /* --har FILE: record every exchange there */
+	const char *replay;       /* --replay FILE.har: answer from it, not the network */
 };
 
 /* The one instance, filled by main before any subcommand runs. */

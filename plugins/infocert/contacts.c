@@ -136,8 +136,10 @@ int infocert_op_contacts_update(struct pecctl_call *call, const cJSON *args, cJS
 	for (size_t i = 0; i < N_CONTACTS; i++)
 		fields[i].value = given_or_current(args, recovery, contact_names[i]);
 	if (infocert_dry_run(args)) {
+		/* fields point into account: free it only after */
+		rc = infocert_dry_run_result(call, &req, result, err);
 		cJSON_Delete(account);
-		return infocert_dry_run_result(call, &req, result, err);
+		return rc;
 	}
 	if (infocert_api(call, &req, &reply, err) != 0) {
 		infocert_reply_release(&reply);

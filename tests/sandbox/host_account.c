@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const pages[] = { "/pec/*", NULL };
+
 static const struct web_portal portal = {
 	.host = HOST_ACCOUNT,
 	.site = "Gestione account PEC",
@@ -17,6 +19,7 @@ static const struct web_portal portal = {
 	.login_label = "Casella PEC",
 	.home_url = "/pec/home",
 	.verify_url = "/pec/verifica",
+	.pages = pages,
 };
 
 #define TWOFA_URL "/pec/verifica-2-passaggi"

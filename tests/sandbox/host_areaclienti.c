@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *const pages[] = { "/servizi", "/home", "/profilo/modifica", "/pec/*", NULL };
+
 static const struct web_portal portal = {
 	.host = HOST_AREACLIENTI,
 	.site = "Area clienti PEC",
@@ -17,6 +19,7 @@ static const struct web_portal portal = {
 	.home_url = "/home",
 	.account_home_url = "/servizi",
 	.verify_url = "/verifica",
+	.pages = pages,
 	.accounts_allowed = 1,
 };
 

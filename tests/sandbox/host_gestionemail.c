@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *const pages[] = { "/titolare", "/posta", "/cambio-password", "/regole-messaggi", "/notifica-mail", "/report-mail", "/antispam", "/accessi", "/registro-imprese", "/login-kit-firma", "/dominio/*", NULL };
+
 static const struct web_portal portal = {
 	.host = HOST_GESTIONEMAIL,
 	.site = "GestioneMail PEC",
@@ -15,6 +17,7 @@ static const struct web_portal portal = {
 	.login_label = "Nome completo casella",
 	.home_url = "/titolare",
 	.verify_url = "/verifica",
+	.pages = pages,
 };
 
 static const struct menu_item menu[] = {

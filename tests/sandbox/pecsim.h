@@ -340,11 +340,13 @@ struct web_portal {
 	const char *account_home_url; /* areaclienti: where Aruba accounts land */
 	const char *verify_url;  /* the push waiting page; its poll is verify_url + "/stato" */
 	int accounts_allowed;    /* areaclienti also takes Aruba accounts */
+	const char *const *pages; /* globs of the pages behind the login */
 };
 
 /* Handles login, push wait, poll and logout routes; 1 when it answered. */
 int weblogin_route(struct sim_request *rq, struct sim_response *rs, const struct web_portal *wp);
-/* The logged-in session, or NULL after a 303 to the login page. */
+/* The logged-in session, or NULL after a 303 to the login page (a 404
+ * for a path that is none of the portal's pages). */
 struct session *weblogin_require(struct sim_request *rq, struct sim_response *rs,
 				 const struct web_portal *wp);
 /* The mailbox of a logged-in session, NULL for an Aruba account. */

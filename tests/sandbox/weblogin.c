@@ -3,6 +3,7 @@
  * and the redirects of a session that is missing or expired. */
 #include "pecsim.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,12 @@ struct session *weblogin_require(struct sim_request *rq, struct sim_response *rs
 	struct session *s = rq->session;
 	if (s && s->user && (s->is_account ? account_find(s->user) : mailbox_find(s->user)))
 		return s;
-	resp_redirect(rs, wp->login_url);
+	for (const char *const *g = wp->pages; g && *g; g++) {
+		if (fnmatch(*g, rq->path, 0) == 0) {
+			resp_redirect(rs, wp->login_url);
+			return NULL;
+		}
+	}
+	page_not_found(rs, wp->site);
 	return NULL;
 }

@@ -232,7 +232,7 @@ int infocert_confirm_challenge(struct pecctl_call *call, const char *challenge,
 	if (strcmp(method, "push") == 0) {
 		rc = confirm_by_push(call, suffix, what, final, err);
 	} else {
-		label = infocert_strdup_printf("Legalmail code for %s", what);
+		label = infocert_strdup_printf("Legalmail SMS code for the %s", what);
 		rc = label ? infocert_ask_code(call, label, post_challenge_code, suffix, &reply, err)
 			   : infocert_fail(err, PECCTL_E_INTERNAL, "out of memory");
 		if (rc == 0) {

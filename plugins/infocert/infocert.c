@@ -3,6 +3,19 @@
  * password rules and its operations. The procedures live one concern per
  * file. There is no password for mail programs on Legalmail, so no
  * app_password_* operation: the core reports those as unsupported.
+ *
+ * Settings (config file, "key = value"), all optional:
+ *   infocert.api_base               https://webmail.infocert.it/legalmail/api/v1
+ *   infocert.path.<name>            login, mfa, logout, account, password, recovery,
+ *                                   recovery_verify, mfa_disable, holder, access_log
+ *                                   (the documented paths, e.g. /auth/login)
+ *   infocert.mfa_method             push | otp, when the portal offers both (push)
+ *   infocert.push_timeout_s         how long to wait for an app approval (125)
+ *   infocert.poll_interval_ms       how often to ask whether it came (2000)
+ *   infocert.code_attempts          codes asked for before giving up (3)
+ *   infocert.rate_limit_max_wait_s  longest Retry-After waited out (60)
+ *   infocert.rate_limit_retries     429s waited out per request (3)
+ *   infocert.access_log_max_pages   cap on access_history pages (100)
  */
 #include <stddef.h>
 #include "infocert.h"

@@ -251,6 +251,11 @@ t.fails("auth", "a wrong code is an auth error", res, err)
 t.is(err and err.message, "Codice non valido", "with the portal's message")
 t.is(otp_prompts() - asked, 3, "after asking three times")
 otp_mode("right")
+asked = otp_prompts()
+res, err = anna:twofa_disable {}
+t.ok(res and res.changed, "two-step turned off with an SMS code " .. why(err))
+t.is(otp_prompts() - asked, 1, "asked once")
+t.is(mailbox(ANNA).mfa.enabled, false, "the portal has two-step off")
 
 -- ---- recovery contacts ----
 reset()

@@ -28,8 +28,30 @@ static long idle_limit(enum sim_host h)
 				  : setting_long("idle_expiry_seconds", 900);
 }
 
+static void session_free(struct session *s);
+
+/* Every login page GET makes a session; idle ones are swept now and then so
+ * a long run (or a benchmark) does not pile them up. */
+static void sessions_prune(void)
+{
+	time_t now = sim_now();
+	struct session **p = &sessions;
+	while (*p) {
+		struct session *s = *p;
+		if (now - s->last_seen > idle_limit(s->host)) {
+			*p = s->next;
+			session_free(s);
+		} else {
+			p = &s->next;
+		}
+	}
+}
+
 struct session *session_create(enum sim_host host)
 {
+	static unsigned created;
+	if (++created % 256 == 0)
+		sessions_prune();
 	struct session *s = xcalloc(1, sizeof(*s));
 	random_hex(s->id, 32);
 	s->host = host;

@@ -104,7 +104,7 @@ static struct secret *new_passphrase(const char *file, const char *env_name, con
 	{
 		char q1[128], q2[128];
 		snprintf(q1, sizeof(q1), "%s:", what);
-		snprintf(q2, sizeof(q2), "the %s again:", what);
+		snprintf(q2, sizeof(q2), "%s (again):", what);
 		if (prompt_ask(q1, 0, a, 1024, err) == 0 && prompt_ask(q2, 0, b, 1024, err) == 0) {
 			if (strcmp(a, b) == 0)
 				s = secret_new(a, strlen(a));
@@ -188,7 +188,7 @@ static struct secret *read_password(const char *key, const char *ref, struct pec
 	if (isatty(STDIN_FILENO) && prompt_has_tty()) {
 		char q1[VAULT_KEY_MAX + 32], q2[VAULT_KEY_MAX + 32];
 		snprintf(q1, sizeof(q1), "password for %s:", key);
-		snprintf(q2, sizeof(q2), "password for %s again:", key);
+		snprintf(q2, sizeof(q2), "password for %s (again):", key);
 		if (prompt_ask(q1, 0, a, cap, err) == 0 && prompt_ask(q2, 0, b, cap, err) == 0) {
 			if (strcmp(a, b) == 0)
 				s = secret_new(a, strlen(a));
@@ -257,6 +257,9 @@ static int run_set(int argc, char **argv)
 	}
 	if (!key)
 		return usage_error("%s", "which key? give the account, as in 'pecctl vault set mario.rossi@pec.it'");
+	/* the passphrase before the password, as a person expects to be asked */
+	if (vault_unlock(&err) != 0)
+		return fail(&err);
 	if (!(s = read_password(key, ref, &err)))
 		return fail(&err);
 	bytes = secret_bytes(s, &len);
@@ -410,7 +413,7 @@ static int csv_split(char *line, size_t len, struct csv_field *fields, int max, 
 		char *out = p, *start = p;
 
 		if (n == max) {
-			*why = "too many fields";
+			*why = "expected 2 fields (account,password), found more";
 			return -1;
 		}
 		if (p < end && *p == '"') {
@@ -541,13 +544,10 @@ static int run_import(int argc, char **argv)
 	}
 	if (!file)
 		return usage_error("%s", "which file? give a CSV of account,password (or - for stdin)");
-	if (!vault_exists()) {
-		/* say so before reading a file full of passwords */
-		pecctl_error_set(&err, "noinput", "");
-		snprintf(err.message, sizeof(err.message),
-			 "no vault at %s: create one with 'pecctl vault init' first", vault_path());
+	/* a missing vault or a wrong passphrase stops us before reading a file
+	 * full of passwords */
+	if (vault_unlock(&err) != 0)
 		return fail(&err);
-	}
 	if (!(buf = slurp(file, &len, &err)))
 		return fail(&err);
 	for (p = buf, end = buf + len; p < end;) {
@@ -723,20 +723,9 @@ static int run_passwd(int argc, char **argv)
 	}
 	if (vault_kdf_named(level, &kdf, &err) != 0)
 		return fail(&err);
-	if (!vault_exists()) {
-		pecctl_error_set(&err, "noinput", "");
-		snprintf(err.message, sizeof(err.message),
-			 "no vault at %s: create one with 'pecctl vault init'", vault_path());
-		return fail(&err);
-	}
 	/* the current passphrase first, so that a wrong one stops before any typing */
-	{
-		struct vault_info *info;
-		size_t count;
-		if (vault_list(&info, &count, &err) != 0)
-			return fail(&err);
-		free(info);
-	}
+	if (vault_unlock(&err) != 0)
+		return fail(&err);
 	pass = new_passphrase(new_file, "PECCTL_VAULT_NEW_PASSPHRASE", "new vault passphrase", &err);
 	if (!pass)
 		return fail(&err);

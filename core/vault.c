@@ -227,6 +227,19 @@ static int open_doc(const char *path, struct vault_doc *doc, struct pecctl_error
 	}
 }
 
+int vault_unlock(struct pecctl_error *err)
+{
+	struct vault_doc doc;
+	int rc;
+
+	pthread_mutex_lock(&vault_mutex);
+	rc = open_doc(current_path(), &doc, err);
+	if (rc == 0)
+		vault_doc_release(&doc);
+	pthread_mutex_unlock(&vault_mutex);
+	return rc;
+}
+
 typedef int (*change_fn)(struct vault_doc *doc, void *arg, struct pecctl_error *err);
 
 /* One read-modify-write: the key is made ready before the lock is taken
@@ -243,14 +256,14 @@ static int transact(change_fn change, void *arg, struct pecctl_error *err)
 	if (open_doc(path, &doc, err) != 0)
 		goto out;
 	vault_doc_release(&doc);
-	if ((fd = vault_lock(path, err)) < 0)
+	if ((fd = vault_lock_acquire(path, err)) < 0)
 		goto out;
 	if (open_doc(path, &doc, err) == 0) {
 		if (change(&doc, arg, err) == 0)
 			rc = vault_file_store(path, key, &doc, err);
 		vault_doc_release(&doc);
 	}
-	vault_unlock(fd);
+	vault_lock_release(fd);
 out:
 	pthread_mutex_unlock(&vault_mutex);
 	return rc;
@@ -283,7 +296,7 @@ int vault_init(const struct secret *pass, const struct vault_kdf *kdf, struct pe
 		return -1;
 	pthread_mutex_lock(&vault_mutex);
 	path = current_path();
-	if (vault_make_dir(path, err) != 0 || (fd = vault_lock(path, err)) < 0)
+	if (vault_make_dir(path, err) != 0 || (fd = vault_lock_acquire(path, err)) < 0)
 		goto out;
 	if (access(path, F_OK) == 0) {
 		vault_errorf(err, "exists",
@@ -306,7 +319,7 @@ int vault_init(const struct secret *pass, const struct vault_kdf *kdf, struct pe
 	else
 		forget_locked();
 unlock:
-	vault_unlock(fd);
+	vault_lock_release(fd);
 out:
 	pthread_mutex_unlock(&vault_mutex);
 	return rc;
@@ -334,13 +347,13 @@ int vault_passwd(const struct secret *new_pass, const struct vault_kdf *kdf, str
 	bytes = secret_bytes(new_pass, &len);
 	if (vault_key_derive(bytes, len, salt, kdf->opslimit, kdf->memlimit, new_key, err) != 0)
 		goto out;
-	if ((fd = vault_lock(path, err)) < 0)
+	if ((fd = vault_lock_acquire(path, err)) < 0)
 		goto out;
 	if (open_doc(path, &doc, err) == 0) {
 		rc = vault_file_store(path, new_key, &doc, err);
 		vault_doc_release(&doc);
 	}
-	vault_unlock(fd);
+	vault_lock_release(fd);
 	if (rc == 0) {
 		forget_locked();
 		memcpy(key, new_key, sizeof(*key));

@@ -41,6 +41,9 @@ const char *vault_path(void);
 void vault_set_passphrase_file(const char *path);
 /* 1 when the vault file exists. */
 int vault_exists(void);
+/* Ask for the passphrase now (if not yet) and check it against the file,
+ * e.g. before a batch starts or before asking for anything else. */
+int vault_unlock(struct pecctl_error *err);
 /* Drop the cached passphrase and key (zeroed). */
 void vault_forget(void);
 

@@ -439,7 +439,7 @@ static long lock_holder(int fd)
 	return pid;
 }
 
-int vault_lock(const char *path, struct pecctl_error *err)
+int vault_lock_acquire(const char *path, struct pecctl_error *err)
 {
 	char lock_path[PATH_MAX], pid[32];
 	double timeout = lock_timeout(), waited = 0;
@@ -483,7 +483,7 @@ int vault_lock(const char *path, struct pecctl_error *err)
 	return fd;
 }
 
-void vault_unlock(int fd)
+void vault_lock_release(int fd)
 {
 	if (fd < 0)
 		return;

@@ -82,8 +82,8 @@ int vault_file_store(const char *path, const struct vault_key *key, const struct
 		     struct pecctl_error *err);
 /* The lock file path.lock, flock'ed exclusively; waits up to
  * $PECCTL_VAULT_LOCK_TIMEOUT seconds (10). Returns the fd, or -1 and err. */
-int vault_lock(const char *path, struct pecctl_error *err);
-void vault_unlock(int fd);
+int vault_lock_acquire(const char *path, struct pecctl_error *err);
+void vault_lock_release(int fd);
 /* mkdir -p of path's directory, mode 0700. */
 int vault_make_dir(const char *path, struct pecctl_error *err);
 

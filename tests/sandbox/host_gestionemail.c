@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const pages[] = { "/titolare", "/posta", "/cambio-password", "/regole-messaggi", "/notifica-mail", "/report-mail", "/antispam", "/accessi", "/registro-imprese", "/login-kit-firma", "/dominio/*", NULL };
+/* The pages behind the login: anything else is a 404 even without a session. */
+static const char *const pages[] = {
+	"/titolare", "/posta", "/cambio-password", "/regole-messaggi", "/notifica-mail", "/report-mail",
+	"/antispam", "/accessi", "/registro-imprese", "/login-kit-firma", "/dominio/*", NULL
+};
 
 static const struct web_portal portal = {
 	.host = HOST_GESTIONEMAIL,

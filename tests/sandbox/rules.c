@@ -71,7 +71,7 @@ void infocert_password_violations(const cJSON *mbox, const char *fresh, cJSON *v
 			lower = 1;
 		else if (c < 0x80 && isdigit(c))
 			digit = 1;
-		else if (!strchr(specials, c) || !c)
+		else if (!strchr(specials, c))
 			other = 1;
 	}
 	if (len < 8 || len > 32)

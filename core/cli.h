@@ -34,6 +34,7 @@ COMMAND_DECLARE(providers);
 COMMAND_DECLARE(procedures);
 COMMAND_DECLARE(run);
 COMMAND_DECLARE(script);
+COMMAND_DECLARE(repl);
 COMMAND_DECLARE(vault);
 
 #endif

@@ -7,6 +7,7 @@ const struct command *const commands[] = {
 	&command_procedures,
 	&command_providers,
 	&command_script,
+	&command_repl,
 	&command_vault,
 	&command_version,
 	&command_help,

@@ -28,11 +28,19 @@ local function mailbox(address)
 		if m.address == address then return m end
 	end
 end
--- POSTs to path the portal carried out (answered, and not as a stale form)
+-- The POSTs to path in the emulator's request log.
+local function posts(path)
+	local list = {}
+	for _, e in ipairs(admin("GET", "log")) do
+		if e.method == "POST" and e.path == path then list[#list + 1] = e end
+	end
+	return list
+end
+-- Those the portal carried out: answered, and not refused as a stale form.
 local function posts_acted_on(path)
 	local n = 0
-	for _, e in ipairs(admin("GET", "log")) do
-		if e.method == "POST" and e.path == path and e.status ~= 0 and e.status ~= 403 then n = n + 1 end
+	for _, e in ipairs(posts(path)) do
+		if e.status ~= 0 and e.status ~= 403 then n = n + 1 end
 	end
 	return n
 end
@@ -144,6 +152,22 @@ admin("POST", "faults", { host = "gestionemail.pec.it", path = "/cambio-password
 	times = 1 })
 r, err = mario:change_password{ new_password = secret("Nuova.Pass-1") }
 t.ok(r and r.changed, "an expired session is logged into again, then the change goes through " .. why(err))
+reset()
+mario = account(MARIO, MARIO_PW)
+t.ok(mario:login{}, "logged in")
+admin("POST", "faults", { host = "gestionemail.pec.it", method = "POST", path = "/cambio-password",
+	action = "expire_session", times = 1 })
+r, err = mario:change_password{ new_password = secret("Nuova.Pass-1") }
+t.ok(r and r.changed, "a POST bounced to the login page is sent again after logging in " .. why(err))
+reset()
+mario = account(MARIO, MARIO_PW)
+-- every render carries a token the portal no longer knows
+admin("POST", "variants", { host = "gestionemail.pec.it", path = "/cambio-password",
+	replace_text = { from = 'name="_token" value="', to = 'name="_token" value="scaduto' } })
+admin("DELETE", "log")
+r, err = mario:change_password{ new_password = secret("Nuova.Pass-1") }
+t.is(err and err.message, "Sessione scaduta, ricarica la pagina", "a stale form is reloaded once, then reported")
+t.is(#posts("/cambio-password"), 2, "(two POSTs, both refused)")
 reset()
 mario = account(MARIO, MARIO_PW)
 admin("POST", "faults", { host = "gestionemail.pec.it", method = "POST", path = "/login",

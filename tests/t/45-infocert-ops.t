@@ -50,6 +50,22 @@ is "$status" 0 "the operations script exits 0"
 unlike "$out$err" "Marini\.Studio7|Nuova\.Pass2025|Pec!Sicura2024|Colombo_Lm2024|Ancona|Blu\b" \
 	"no password or answer appears in the output"
 
+# --- the bearer token and the passwords stay out of traces and HAR files
+reset_sim
+settings '{"login_rate_per_minute":1000}'
+cat >"$T/trace.lua" <<'EOF'
+local acct = pecctl.account { address = "luca.marini@legalmail.it", password = pecctl.secret("Marini.Studio7") }
+assert(acct:login {})
+assert(acct:twofa_status {})
+assert(acct:change_password { new_password = pecctl.secret("Nuova.Pass2025") })
+print("done")
+EOF
+run_sim -v -v --har "$T/trace.har" script "$T/trace.lua"
+is "$out" "done" "a traced run"
+like "$(cat "$T/trace.har")" "/legalmail/api/v1/account/password" "the HAR file holds the exchanges"
+unlike "$(cat "$T/trace.har")$err" "[0-9a-f]{64}|Marini\.Studio7|Nuova\.Pass2025" \
+	"and neither the token nor a password, in it or in the debug log"
+
 # --- a push denied on the phone: a second actor denies it while we wait
 reset_sim
 settings '{"login_rate_per_minute":1000,"auto_approve_ms":-1}'

@@ -121,7 +121,8 @@ enum login_outcome auth_login(struct sim_request *rq, cJSON *principal, const ch
 		auth_record(rq, principal, service, "bloccato");
 		return LOGIN_LOCKED;
 	}
-	if (!password || strcmp(password, json_str(principal, "password")) != 0) {
+	const char *stored = json_str(principal, "password");
+	if (!password || !*stored || strcmp(password, stored) != 0) {
 		long failed = json_long(principal, "failed_logins", 0) + 1;
 		auth_record(rq, principal, service, "fallito");
 		if (failed >= setting_long("lockout_threshold", 5)) {

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_DELAY_MS 120000
+
 struct fault {
 	long id;
 	char *host, *method, *path;
@@ -52,6 +54,9 @@ static int parse_action(const char *text, struct fault_action *a)
 		    a->arg >= 0) {
 			if (i == 0 && (a->arg < 100 || a->arg > 599))
 				return -1;
+			/* a delay holds a connection thread; shutdown waits for it */
+			if (i == 1 && a->arg > MAX_DELAY_MS)
+				return -1;
 			snprintf(a->kind, sizeof(a->kind), "%s", with_arg[i]);
 			a->active = 1;
 			return 0;
@@ -77,7 +82,7 @@ int faults_add(const cJSON *rule, char *err, size_t errsize)
 	struct fault_action a;
 	const char *action = opt_str(rule, "action", "");
 	if (parse_action(action, &a)) {
-		snprintf(err, errsize, "unknown action '%s': use drop, status:<code>, delay:<ms>, "
+		snprintf(err, errsize, "unknown action '%s': use drop, status:<100-599>, delay:<ms up to 120000>, "
 				       "rate_limit:<seconds> or expire_session", action);
 		return -1;
 	}

@@ -141,12 +141,20 @@ cJSON *state_settings(void)
 	return json_child(root, "settings");
 }
 
+/* A JSON number as a long; anything a long cannot hold is "absent". */
+static long number_or(const cJSON *v, long fallback)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble > -9.0e18 && v->valuedouble < 9.0e18))
+		return fallback;
+	return (long)v->valuedouble;
+}
+
 long setting_long(const char *name, long fallback)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(state_settings(), name);
 	if (!cJSON_IsNumber(v))
 		v = cJSON_GetObjectItemCaseSensitive(root, name); /* a top-level option */
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : fallback;
+	return number_or(v, fallback);
 }
 
 void settings_merge(const cJSON *patch)
@@ -199,8 +207,7 @@ int json_bool(const cJSON *obj, const char *key)
 
 long json_long(const cJSON *obj, const char *key, long fallback)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : fallback;
+	return number_or(cJSON_GetObjectItemCaseSensitive(obj, key), fallback);
 }
 
 static void json_put(cJSON *obj, const char *key, cJSON *item)

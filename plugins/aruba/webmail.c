@@ -56,7 +56,8 @@ static char *login_body(struct pecctl_call *call, const char *user, const char *
 {
 	const char *user_field = aruba_field(call, ARUBA_WEBMAIL, "casella");
 	const char *password_field = aruba_field(call, ARUBA_WEBMAIL, "password");
-	size_t cap = 4 + json_quoted_len(user_field) + json_quoted_len(user) +
+	/* "{" ":" "," ":" "}" around the four quoted strings */
+	size_t cap = 5 + json_quoted_len(user_field) + json_quoted_len(user) +
 		     json_quoted_len(password_field) + json_quoted_len(password);
 	char *body = malloc(cap + 1), *o;
 

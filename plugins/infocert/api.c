@@ -275,6 +275,17 @@ static int wait_rate_limit(struct pecctl_call *call, const struct infocert_reque
 	return 0;
 }
 
+/* A 429 not waited out says when the portal will listen again. */
+static void add_retry_after(const struct pecctl_response *resp, struct pecctl_error *err)
+{
+	long wait = retry_after_seconds(resp);
+	size_t used = strlen(err->message);
+
+	if (wait >= 0 && used < sizeof(err->message))
+		snprintf(err->message + used, sizeof(err->message) - used, " (retry after %ld s)",
+			 wait);
+}
+
 int infocert_api(struct pecctl_call *call, const struct infocert_request *req,
 		 struct infocert_reply *reply, struct pecctl_error *err)
 {
@@ -327,6 +338,8 @@ int infocert_api(struct pecctl_call *call, const struct infocert_request *req,
 		} else {
 			text = infocert_host->response_body(resp, &len);
 			infocert_reply_error(reply, text, len, req, err);
+			if (reply->status == 429)
+				add_retry_after(resp, err);
 		}
 		infocert_host->response_free(resp);
 		break;

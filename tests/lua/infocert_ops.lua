@@ -97,6 +97,12 @@ t.is(err and err.message, "Credenziali non valide", "with the portal's own messa
 t.is(err and err.status, 401, "and the status")
 res, err = wrong:twofa_status {}
 t.fails("auth", "an operation with a wrong password fails at the login", res, err)
+for _ = 1, 3 do wrong:login {} end  -- five wrong in a row lock the mailbox
+res, err = luca:login {}
+t.fails("auth", "a locked mailbox is an auth error even with the right password", res, err)
+t.is(err and err.message, "Accesso temporaneamente bloccato per troppi tentativi errati",
+	"with the portal's message")
+reset()
 
 t.is(luca.app_password_create, nil, "the account has no app_password_create method")
 res, err = luca:call("app_password_create", {})
@@ -202,6 +208,7 @@ admin("POST", "faults", { host = "webmail.infocert.it", path = API .. "/account"
 	times = 1 })
 res, err = luca:twofa_status {}
 t.fails("rate_limited", "a Retry-After beyond the cap is reported", res, err)
+t.like(err and err.message, "%(retry after 3600 s%)$", "saying when to retry")
 t.is(err and err.status, 429, "with the status")
 
 admin("POST", "faults", { host = "webmail.infocert.it", path = API .. "/auth/login", action = "status:503",

@@ -4,6 +4,7 @@
 
 const struct command *const commands[] = {
 	&command_run,
+	&command_batch,
 	&command_procedures,
 	&command_providers,
 	&command_script,

@@ -254,6 +254,9 @@ static enum pecctl_approval host_wait_for_approval(struct pecctl_call *call, con
 	struct timespec start, now;
 	enum pecctl_approval state = PECCTL_APPROVAL_PENDING;
 
+	/* in a batch: one approval on the terminal at a time, none without one */
+	if (prompt_human_begin(what, err) != 0)
+		return PECCTL_APPROVAL_ERROR;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	log_printf(PECCTL_LOG_INFO, call->account->address, "%s: waiting up to %d s", what, timeout_s);
 	for (;;) {
@@ -281,6 +284,7 @@ static enum pecctl_approval host_wait_for_approval(struct pecctl_call *call, con
 		}
 	}
 	prompt_status(NULL);
+	prompt_human_end();
 	log_printf(PECCTL_LOG_INFO, call->account->address, "%s: %s", what,
 		   state == PECCTL_APPROVAL_APPROVED ? "approved" :
 		   state == PECCTL_APPROVAL_DENIED ? "denied" :

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "lua_http_hook.h"
 #include "options.h"
 #include "sessions.h"
 
@@ -777,6 +778,7 @@ int lua_http_session_new(lua_State *L)
 	struct http_config cfg;
 	struct lua_session *ls;
 	struct pecctl_error err;
+	const struct lua_http_hook *hook = NULL;
 	lua_Number timeout;
 	lua_Integer max_body;
 
@@ -818,9 +820,16 @@ int lua_http_session_new(lua_State *L)
 		lua_setiuservalue(L, 2, 1);
 	}
 	lua_settop(L, 2);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, LUA_HTTP_HOOK_KEY) == LUA_TLIGHTUSERDATA)
+		hook = lua_touserdata(L, -1);  /* a batch worker's (lua_http_hook.h) */
+	lua_settop(L, 2);
+	if (hook)
+		cfg.share = hook->share;
 	ls->http = http_session_new(&cfg, &err);
 	if (!ls->http)
 		return lua_push_error(L, &err);
+	if (hook && hook->opened)
+		hook->opened(hook->userdata, ls->http);
 	sessions_attach(ls->http);  /* --har, --replay, the REPL's watcher */
 	return 1;
 }

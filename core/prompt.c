@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,83 @@ int prompt_has_tty(void)
 	return 1;
 }
 
+static pthread_mutex_t tty_lock;
+static pthread_once_t tty_lock_once = PTHREAD_ONCE_INIT;
+static int humans_allowed = 1;
+static int humans_waiting;  /* under tty_count_lock */
+static pthread_mutex_t tty_count_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void tty_lock_init(void)
+{
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&tty_lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+}
+
+static void human_enter(void)
+{
+	pthread_once(&tty_lock_once, tty_lock_init);
+	pthread_mutex_lock(&tty_count_lock);
+	humans_waiting++;
+	pthread_mutex_unlock(&tty_count_lock);
+	pthread_mutex_lock(&tty_lock);
+}
+
+static void human_leave(void)
+{
+	pthread_mutex_unlock(&tty_lock);
+	pthread_mutex_lock(&tty_count_lock);
+	humans_waiting--;
+	pthread_mutex_unlock(&tty_count_lock);
+}
+
+void prompt_set_humans(int allowed)
+{
+	humans_allowed = allowed;
+}
+
+int prompt_human_begin(const char *what, struct pecctl_error *err)
+{
+	if (!humans_allowed) {
+		snprintf(err->message, sizeof(err->message),
+			 "%s needs a person, and this batch runs without a terminal: run it "
+			 "from a terminal, or handle this mailbox on its own with 'pecctl run'", what);
+		snprintf(err->code, sizeof(err->code), "%s", PECCTL_E_NEEDS_HUMAN);
+		return -1;
+	}
+	human_enter();
+	return 0;
+}
+
+void prompt_human_end(void)
+{
+	human_leave();
+}
+
+int prompt_humans_waiting(void)
+{
+	int n;
+
+	pthread_mutex_lock(&tty_count_lock);
+	n = humans_waiting;
+	pthread_mutex_unlock(&tty_count_lock);
+	return n;
+}
+
+int prompt_tty_trylock(void)
+{
+	pthread_once(&tty_lock_once, tty_lock_init);
+	return pthread_mutex_trylock(&tty_lock) == 0 ? 0 : -1;
+}
+
+void prompt_tty_unlock(void)
+{
+	pthread_mutex_unlock(&tty_lock);
+}
+
 static int no_tty_error(struct pecctl_error *err, const char *question)
 {
 	snprintf(err->message, sizeof(err->message),
@@ -43,8 +121,13 @@ int prompt_ask(const char *question, int echo, char *buf, size_t cap, struct pec
 	size_t n = 0;
 	char c;
 
-	if (!prompt_has_tty() || (fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
+	if (!prompt_has_tty())
 		return no_tty_error(err, question);
+	human_enter();
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0) {
+		human_leave();
+		return no_tty_error(err, question);
+	}
 	if (!echo && tcgetattr(fd, &saved) == 0) {
 		quiet = saved;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
@@ -62,6 +145,7 @@ int prompt_ask(const char *question, int echo, char *buf, size_t cap, struct pec
 	if (!echo && !restored)
 		tcsetattr(fd, TCSAFLUSH, &saved);
 	close(fd);
+	human_leave();
 	return 0;
 }
 

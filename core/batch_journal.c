@@ -1,0 +1,433 @@
+/*
+ * The batch journal: JSON lines, one "start" before a mailbox is touched
+ * and one "end" after, each written and fdatasync'd before the batch goes
+ * on, so that after a crash or a kill -9 --resume knows which mailboxes
+ * finished, which failed, and which were cut off in the middle.
+ *
+ *   {"event":"run","time":"...","procedure":"verify-login","inventory":"...","resume":false}
+ *   {"event":"start","time":"...","account":"a@pec.it","line":2,"attempt":1}
+ *   {"event":"end","time":"...","account":"a@pec.it","status":"ok","code":"","message":"...",
+ *    "duration_s":0.21,"requests":3}
+ *
+ * A torn last line (the process died while writing it) is ignored.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include "batch.h"
+#include "log.h"
+
+#define JOURNAL_MAX_LINE ((size_t)64 << 10)
+#define JOURNAL_MAX_FILE ((size_t)512 << 20)
+
+/* The last thing the journal says about one account. */
+struct journal_entry {
+	char *account;
+	long seq;
+	int ended;            /* 0: a start without an end */
+	char status[16];
+	char code[32];
+	char message[256];
+};
+
+struct batch_journal {
+	int fd;
+	char path[4096];
+	pthread_mutex_t lock;
+	struct journal_entry *entries;   /* sorted by account after reading */
+	size_t n_entries;
+	int failed_write;                /* reported once */
+};
+
+int batch_journal_default_path(const char *procedure, const char *inventory, char *out, size_t cap)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	const char *base = strrchr(inventory, '/');
+	char name[256];
+	char *dot;
+	int n;
+
+	base = base ? base + 1 : inventory;
+	snprintf(name, sizeof(name), "%s", base);
+	dot = strrchr(name, '.');
+	if (dot && dot != name)
+		*dot = '\0';
+	if (state && state[0] == '/')
+		n = snprintf(out, cap, "%s/pecctl/batch/%s-%s.jsonl", state, procedure, name);
+	else if (home && home[0])
+		n = snprintf(out, cap, "%s/.local/state/pecctl/batch/%s-%s.jsonl", home, procedure, name);
+	else
+		return -1;
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* mkdir -p of the directories above path, private to the user. */
+static int make_parents(const char *path)
+{
+	char dir[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, len + 1);
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+	const struct journal_entry *x = a, *y = b;
+	int c = strcasecmp(x->account, y->account);
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void copy_field(const cJSON *line, const char *name, char *dst, size_t cap)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(line, name);
+
+	snprintf(dst, cap, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static void read_line(struct batch_journal *j, const char *text, long seq, long lineno)
+{
+	cJSON *line = cJSON_Parse(text);
+	const cJSON *event, *account;
+	struct journal_entry *e;
+
+	if (!line) {
+		log_printf(PECCTL_LOG_WARN, j->path, "line %ld is not JSON (cut off by a crash?); ignored",
+			   lineno);
+		return;
+	}
+	event = cJSON_GetObjectItemCaseSensitive(line, "event");
+	account = cJSON_GetObjectItemCaseSensitive(line, "account");
+	if (!cJSON_IsString(event) || !cJSON_IsString(account) ||
+	    (strcmp(event->valuestring, "start") != 0 && strcmp(event->valuestring, "end") != 0)) {
+		cJSON_Delete(line);
+		return;
+	}
+	if (j->n_entries % 256 == 0) {
+		struct journal_entry *grown = realloc(j->entries, (j->n_entries + 256) * sizeof(*grown));
+		if (!grown)
+			abort();
+		j->entries = grown;
+	}
+	e = &j->entries[j->n_entries++];
+	memset(e, 0, sizeof(*e));
+	e->account = strdup(account->valuestring);
+	if (!e->account)
+		abort();
+	e->seq = seq;
+	e->ended = strcmp(event->valuestring, "end") == 0;
+	copy_field(line, "status", e->status, sizeof(e->status));
+	copy_field(line, "code", e->code, sizeof(e->code));
+	copy_field(line, "message", e->message, sizeof(e->message));
+	cJSON_Delete(line);
+}
+
+/* Keep only the last entry per account. */
+static void keep_last(struct batch_journal *j)
+{
+	size_t out = 0;
+
+	qsort(j->entries, j->n_entries, sizeof(*j->entries), compare_entries);
+	for (size_t i = 0; i < j->n_entries; i++) {
+		if (i + 1 < j->n_entries && strcasecmp(j->entries[i].account, j->entries[i + 1].account) == 0) {
+			free(j->entries[i].account);
+			continue;
+		}
+		j->entries[out++] = j->entries[i];
+	}
+	j->n_entries = out;
+}
+
+static int read_journal(struct batch_journal *j, struct pecctl_error *err)
+{
+	FILE *f = fopen(j->path, "r");
+	char *buf;
+	long seq = 0, lineno = 0;
+	size_t total = 0;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err->message, sizeof(err->message), "cannot read the journal %.300s: %s", j->path,
+			 strerror(errno));
+		snprintf(err->code, sizeof(err->code), "io");
+		return -1;
+	}
+	buf = malloc(JOURNAL_MAX_LINE + 2);
+	if (!buf) {
+		fclose(f);
+		return -1;
+	}
+	while (fgets(buf, (int)JOURNAL_MAX_LINE + 2, f)) {
+		size_t len = strlen(buf);
+
+		lineno++;
+		total += len;
+		if (total > JOURNAL_MAX_FILE) {
+			log_printf(PECCTL_LOG_WARN, j->path, "larger than %zu MiB; read up to line %ld",
+				   JOURNAL_MAX_FILE >> 20, lineno);
+			break;
+		}
+		if (len && buf[len - 1] != '\n' && !feof(f)) {
+			int c;
+
+			/* over the cap: not a line we wrote; skip the rest of it */
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
+		read_line(j, buf, ++seq, lineno);
+	}
+	free(buf);
+	fclose(f);
+	keep_last(j);
+	return 0;
+}
+
+struct batch_journal *batch_journal_open(const char *path, int resume, struct pecctl_error *err)
+{
+	struct batch_journal *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->fd = -1;
+	pthread_mutex_init(&j->lock, NULL);
+	snprintf(j->path, sizeof(j->path), "%s", path);
+	if (read_journal(j, err) != 0) {
+		batch_journal_close(j);
+		return NULL;
+	}
+	(void)resume;
+	if (make_parents(path) != 0) {
+		snprintf(err->message, sizeof(err->message),
+			 "cannot create the directory of the journal %.300s: %s; give another with --journal FILE",
+			 path, strerror(errno));
+		snprintf(err->code, sizeof(err->code), "io");
+		batch_journal_close(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Opened for writing only once the run really starts (after the checks
+ * that may refuse it), truncated for a fresh run, appended to on resume. */
+static int open_for_writing(struct batch_journal *j, int resume)
+{
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? O_APPEND : O_TRUNC);
+
+	if (j->fd >= 0)
+		return 0;
+	j->fd = open(j->path, flags, 0600);
+	if (j->fd < 0)
+		return -1;
+	if (!resume)
+		return 0;
+	return lseek(j->fd, 0, SEEK_END) < 0 ? -1 : 0;
+}
+
+int batch_journal_interrupted_count(struct batch_journal *j)
+{
+	int n = 0;
+
+	for (size_t i = 0; j && i < j->n_entries; i++)
+		n += !j->entries[i].ended;
+	return n;
+}
+
+static const struct journal_entry *find(const struct batch_journal *j, const char *account)
+{
+	size_t lo = 0, hi = j->n_entries;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcasecmp(account, j->entries[mid].account);
+
+		if (c == 0)
+			return &j->entries[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+void batch_journal_apply(struct batch_journal *j, struct batch *b, int retry_failed)
+{
+	for (size_t i = 0; i < b->n_jobs; i++) {
+		struct batch_job *job = &b->jobs[i];
+		const struct journal_entry *e;
+
+		if (job->status != BATCH_PENDING || !(e = find(j, job->account)))
+			continue;
+		if (!e->ended) {
+			/* cut off mid-run: a procedure that changes nothing simply
+			 * runs again; a rotation is reconciled through the vault
+			 * first; anything else needs a look from a person */
+			if (!b->changes_state) {
+				continue;
+			} else if (b->rotation) {
+				job->reconcile = 1;
+			} else {
+				job->status = BATCH_NEEDS_ACTION;
+				snprintf(job->code, sizeof(job->code), "%s", PECCTL_E_UNKNOWN_OUTCOME);
+				snprintf(job->message, sizeof(job->message),
+					 "interrupted mid-run in an earlier batch: check the mailbox, then run "
+					 "again with --resume --retry-failed");
+			}
+		} else if (strcmp(e->status, "ok") == 0) {
+			job->status = BATCH_SKIPPED;
+			snprintf(job->message, sizeof(job->message), "done in an earlier run");
+		} else if (strcmp(e->status, "skipped") == 0) {
+			continue;  /* never finished: runs now */
+		} else if (!retry_failed) {
+			job->status = BATCH_SKIPPED;
+			job->counted_failed = strcmp(e->status, "failed") == 0 ? 1 : 2;
+			snprintf(job->code, sizeof(job->code), "%s", e->code);
+			snprintf(job->message, sizeof(job->message),
+				 "%s in an earlier run (%s); --retry-failed runs it again", e->status,
+				 e->message);
+		}
+	}
+}
+
+static void iso_now(char *out, size_t cap)
+{
+	struct timespec now;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
+}
+
+/* Write one line and make it durable before returning. */
+static int append(struct batch_journal *j, cJSON *line)
+{
+	char stamp[64];
+	char *text;
+	size_t len, off = 0;
+	int rc = 0;
+
+	iso_now(stamp, sizeof(stamp));
+	cJSON_AddStringToObject(line, "time", stamp);
+	text = cJSON_PrintUnformatted(line);
+	cJSON_Delete(line);
+	if (!text)
+		return -1;
+	len = strlen(text);
+	text[len] = '\n';  /* replaces the NUL; written with its length */
+	pthread_mutex_lock(&j->lock);
+	while (off < len + 1) {
+		ssize_t n = write(j->fd, text + off, len + 1 - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = -1;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (rc == 0 && fdatasync(j->fd) != 0)
+		rc = -1;
+	if (rc != 0 && !j->failed_write) {
+		j->failed_write = 1;
+		log_printf(PECCTL_LOG_ERROR, j->path,
+			   "cannot write the journal: %s; --resume will not know about this run",
+			   strerror(errno));
+	}
+	pthread_mutex_unlock(&j->lock);
+	cJSON_free(text);
+	return rc;
+}
+
+int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume)
+{
+	cJSON *line;
+
+	if (!j)
+		return 0;
+	if (open_for_writing(j, resume) != 0) {
+		log_printf(PECCTL_LOG_ERROR, j->path, "cannot open the journal for writing: %s; "
+			   "give another with --journal FILE", strerror(errno));
+		return -1;
+	}
+	line = cJSON_CreateObject();
+	cJSON_AddStringToObject(line, "event", "run");
+	cJSON_AddStringToObject(line, "procedure", b->procedure);
+	cJSON_AddBoolToObject(line, "resume", resume);
+	cJSON_AddNumberToObject(line, "mailboxes", (double)b->n_jobs);
+	cJSON_AddNumberToObject(line, "pid", (double)getpid());
+	return append(j, line);
+}
+
+int batch_journal_start(struct batch_journal *j, const struct batch_job *job)
+{
+	cJSON *line;
+
+	if (!j || j->fd < 0)
+		return 0;
+	line = cJSON_CreateObject();
+	cJSON_AddStringToObject(line, "event", "start");
+	cJSON_AddStringToObject(line, "account", job->account);
+	cJSON_AddNumberToObject(line, "line", (double)job->line);
+	cJSON_AddNumberToObject(line, "attempt", job->attempts);
+	return append(j, line);
+}
+
+int batch_journal_end(struct batch_journal *j, const struct batch_job *job)
+{
+	cJSON *line;
+
+	if (!j || j->fd < 0)
+		return 0;
+	line = cJSON_CreateObject();
+	cJSON_AddStringToObject(line, "event", "end");
+	cJSON_AddStringToObject(line, "account", job->account);
+	cJSON_AddStringToObject(line, "status", batch_status_name(job->status));
+	cJSON_AddStringToObject(line, "code", job->code);
+	cJSON_AddStringToObject(line, "message", job->message);
+	cJSON_AddNumberToObject(line, "duration_s", (double)(long)(job->duration_s * 1000) / 1000.0);
+	cJSON_AddNumberToObject(line, "requests", (double)job->requests);
+	return append(j, line);
+}
+
+const char *batch_journal_path(const struct batch_journal *j)
+{
+	return j ? j->path : "";
+}
+
+void batch_journal_close(struct batch_journal *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	for (size_t i = 0; i < j->n_entries; i++)
+		free(j->entries[i].account);
+	free(j->entries);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+}

@@ -1,0 +1,320 @@
+/*
+ * Batch workers: threads, each with its own lua_State (runtime_new) that
+ * runs one mailbox after another through core/lua/batch.lua, which calls
+ * pecctl.runner as `pecctl run` does. All their sessions share one libcurl
+ * share handle (DNS cache, TLS sessions, and connections unless told not
+ * to), reached through the lua_http hook (lua_http_hook.h).
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <curl/curl.h>
+#include "batch.h"
+#include "http.h"
+#include "log.h"
+#include "lua_api.h"
+#include "lua_http_hook.h"
+#include "lua_runtime.h"
+#include "procedure.h"
+#include "redact.h"
+#include "signals.h"
+
+struct worker {
+	struct batch *b;
+	int index;
+	pthread_t thread;
+	struct lua_http_hook hook;
+	struct batch_job *job;   /* the mailbox being run */
+};
+
+/* --- the share handle --- */
+
+static void share_lock(CURL *handle, curl_lock_data data, curl_lock_access access, void *userptr)
+{
+	struct batch *b = userptr;
+
+	(void)handle;
+	(void)access;
+	pthread_mutex_lock(&b->share_locks[(unsigned)data % 8]);
+}
+
+static void share_unlock(CURL *handle, curl_lock_data data, void *userptr)
+{
+	struct batch *b = userptr;
+
+	(void)handle;
+	pthread_mutex_unlock(&b->share_locks[(unsigned)data % 8]);
+}
+
+int batch_share_init(struct batch *b)
+{
+	CURLSH *sh;
+	const char *conn = getenv("PECCTL_BATCH_SHARE_CONNECTIONS");
+	int ok = 1;
+
+	for (int i = 0; i < 8; i++)
+		pthread_mutex_init(&b->share_locks[i], NULL);
+	sh = curl_share_init();
+	if (!sh)
+		return -1;
+	ok &= curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK;
+	ok &= curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK;
+	ok &= curl_share_setopt(sh, CURLSHOPT_USERDATA, b) == CURLSHE_OK;
+	ok &= curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK;
+	ok &= curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK;
+	/* A pool of kept-alive connections for all workers: a mailbox starts
+	 * on a warm connection instead of a new handshake. PECCTL_BATCH_SHARE_
+	 * CONNECTIONS=0 turns it off (libcurl documents sharing connections
+	 * between threads as unsupported; this is the switch if it misbehaves). */
+	if (!conn || strcmp(conn, "0") != 0)
+		ok &= curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) == CURLSHE_OK;
+	if (!ok) {
+		curl_share_cleanup(sh);
+		return -1;
+	}
+	b->share = sh;
+	return 0;
+}
+
+void batch_share_release(struct batch *b)
+{
+	if (b->share)
+		curl_share_cleanup((CURLSH *)b->share);
+	b->share = NULL;
+	for (int i = 0; i < 8; i++)
+		pthread_mutex_destroy(&b->share_locks[i]);
+}
+
+/* --- watching sessions for 429s --- */
+
+static void observe(void *userdata, const struct http_exchange *x)
+{
+	struct worker *w = userdata;
+	const char *retry;
+	double seconds = 0;
+
+	if (!x->response || x->response->status != 429 || !w->job)
+		return;
+	retry = http_response_header(x->response, "Retry-After");
+	if (retry) {
+		char *end;
+		double v = strtod(retry, &end);
+
+		if (end != retry && v > 0 && v < 86400)
+			seconds = v;
+	}
+	batch_throttle(w->b, w->job->limit, seconds);
+}
+
+static void session_opened(void *userdata, struct http_session *s)
+{
+	http_session_set_observer(s, observe, userdata);
+}
+
+/* --- one mailbox --- */
+
+static void set_text(char *dst, size_t cap, const char *text)
+{
+	char *safe = redact_copy(text ? text : "", strlen(text ? text : ""), NULL);
+
+	snprintf(dst, cap, "%s", safe);
+	free(safe);
+}
+
+/* opts for batch.run: account, provider, secret, params, check, reconcile */
+static void push_opts(lua_State *L, struct batch *b, const struct batch_job *job)
+{
+	const struct inventory_row *row = &b->inv.rows[job->row];
+
+	lua_createtable(L, 0, 7);
+	lua_pushstring(L, row->account);
+	lua_setfield(L, -2, "account");
+	lua_pushstring(L, job->provider);
+	lua_setfield(L, -2, "provider");
+	if (row->secret) {
+		lua_pushstring(L, row->secret);
+		lua_setfield(L, -2, "secret");
+	} else if (b->vault) {
+		/* the vault is where a password without a reference lives */
+		lua_pushfstring(L, "vault:%s", row->account);
+		lua_setfield(L, -2, "secret");
+	}
+	lua_createtable(L, 0, (int)b->inv.n_params);
+	for (size_t i = 0; i < b->inv.n_params; i++) {
+		if (!row->params[i])
+			continue;
+		lua_pushstring(L, row->params[i]);
+		lua_setfield(L, -2, b->inv.param_names[i]);
+	}
+	lua_setfield(L, -2, "params");
+	lua_pushboolean(L, b->check);
+	lua_setfield(L, -2, "check");
+	lua_pushboolean(L, job->reconcile && b->rotation);
+	lua_setfield(L, -2, "reconcile");
+}
+
+static enum batch_status status_from_name(const char *name)
+{
+	if (strcmp(name, "ok") == 0)
+		return BATCH_OK;
+	if (strcmp(name, "needs-action") == 0)
+		return BATCH_NEEDS_ACTION;
+	if (strcmp(name, "skipped") == 0)
+		return BATCH_SKIPPED;
+	return BATCH_FAILED;
+}
+
+/* Stack: batch.run, proc. Leaves them there. */
+static void run_job(struct worker *w, lua_State *L, struct batch_job *job)
+{
+	struct batch *b = w->b;
+	double started = batch_now();
+	int top = lua_gettop(L);
+
+	w->job = job;
+	if (!b->check)
+		batch_journal_start(b->journal, job);
+	lua_pushvalue(L, top - 1);
+	lua_pushvalue(L, top);
+	push_opts(L, b, job);
+	if (runtime_pcall(L, 2, 4) != LUA_OK) {
+		struct pecctl_error err = { 0 };
+
+		lua_to_error(L, -1, &err);
+		job->status = BATCH_FAILED;
+		snprintf(job->code, sizeof(job->code), "%s", PECCTL_E_INTERNAL);
+		set_text(job->message, sizeof(job->message), err.message);
+		job->requests = 0;
+	} else {
+		const char *code = lua_tostring(L, -3);
+
+		job->status = status_from_name(luaL_optstring(L, -4, "failed"));
+		snprintf(job->code, sizeof(job->code), "%s", code ? code : "");
+		set_text(job->message, sizeof(job->message), lua_tostring(L, -2));
+		job->requests = (long)lua_tointeger(L, -1);
+	}
+	lua_settop(L, top);
+	job->duration_s = batch_now() - started;
+	w->job = NULL;
+	/* sessions, secrets and pages of this mailbox go now, not later */
+	lua_gc(L, LUA_GCCOLLECT);
+	if (!b->check && !(job->status == BATCH_FAILED &&
+			   strcmp(job->code, PECCTL_E_RATE_LIMITED) == 0 &&
+			   job->attempts < 3 && !b->stopping))
+		batch_journal_end(b->journal, job);
+	if (job->status != BATCH_OK)
+		batch_progress_note(b->progress, "%s: %s%s%s%s%s%s", job->account,
+				    batch_status_name(job->status), job->code[0] ? " (" : "", job->code,
+				    job->code[0] ? ")" : "", job->message[0] ? ": " : "", job->message);
+	batch_job_done(b, job);
+}
+
+static void worker_exit(struct batch *b)
+{
+	pthread_mutex_lock(&b->lock);
+	b->workers_alive--;
+	pthread_cond_broadcast(&b->changed);
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void *worker_loop(struct worker *w);
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	worker_loop(w);
+	worker_exit(w->b);
+	return NULL;
+}
+
+static void *worker_loop(struct worker *w)
+{
+	struct batch *b = w->b;
+	struct pecctl_error err = { 0 };
+	struct batch_job *job;
+	lua_State *L = runtime_new();
+
+	if (!L) {
+		log_write(PECCTL_LOG_ERROR, "batch", "a worker could not start its Lua state (out of memory)");
+		return NULL;
+	}
+	w->hook.share = b->share;
+	w->hook.opened = session_opened;
+	w->hook.userdata = w;
+	lua_pushlightuserdata(L, &w->hook);
+	lua_setfield(L, LUA_REGISTRYINDEX, LUA_HTTP_HOOK_KEY);
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "pecctl.batch");
+	if (runtime_pcall(L, 1, 1) != LUA_OK) {
+		runtime_report_error(L, -1, "batch");
+		runtime_close(L);
+		return NULL;
+	}
+	lua_getfield(L, -1, "run");
+	lua_remove(L, -2);
+	if (procedure_load(L, b->procedure_path, &err) != 0) {
+		log_printf(PECCTL_LOG_ERROR, "batch", "%s", err.message);
+		runtime_close(L);
+		return NULL;
+	}
+	while ((job = batch_next_job(b)) != NULL)
+		run_job(w, L, job);
+	runtime_close(L);
+	return NULL;
+}
+
+int batch_run_workers(struct batch *b)
+{
+	struct worker *workers = calloc((size_t)b->parallel, sizeof(*workers));
+	sigset_t block, old;
+	int started = 0;
+
+	if (!workers)
+		return -1;
+	/* Ctrl-C goes to the main thread, which stops the scheduling. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (int i = 0; i < b->parallel; i++) {
+		workers[i].b = b;
+		workers[i].index = i;
+		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0)
+			break;
+		started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started == 0) {
+		free(workers);
+		return -1;
+	}
+	/* the main thread draws progress while the workers run, and turns
+	 * Ctrl-C into "start nothing new" */
+	pthread_mutex_lock(&b->lock);
+	b->workers_alive += started;
+	while (b->workers_alive > 0) {
+		struct timespec ts;
+
+		if (signals_interrupted())
+			b->stopping = 1;
+		pthread_mutex_unlock(&b->lock);
+		batch_progress_draw(b->progress);
+		pthread_mutex_lock(&b->lock);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (b->workers_alive > 0)
+			pthread_cond_timedwait(&b->changed, &b->lock, &ts);
+	}
+	pthread_mutex_unlock(&b->lock);
+	batch_progress_clear(b->progress);
+	for (int i = 0; i < started; i++)
+		pthread_join(workers[i].thread, NULL);
+	free(workers);
+	return 0;
+}

@@ -1,0 +1,121 @@
+-- One mailbox of a batch, in a worker's own lua_State (core/batch_worker.c):
+-- the procedure runs through pecctl.runner exactly as `pecctl run` runs it,
+-- and the worker learns how it went and how many requests it took.
+local runner = require "pecctl.runner"
+
+local batch = {}
+
+-- An outcome as the report says it: ok, failed, needs-action, skipped.
+local function status_of(err)
+	local code = err.code
+	if code == "needs_human" or code == "unknown_outcome" then return "needs-action" end
+	if code == "interrupted" then return "skipped" end
+	return "failed"
+end
+
+local function first_line(text)
+	text = tostring(text or "")
+	return (text:match("^[^\n]*"))
+end
+
+-- Every session the run opens, directly or through an account, so that
+-- their requests can be counted and their connections handed back to the
+-- shared pool as soon as the mailbox is done.
+local function tracking(sessions)
+	local real_account, real_session = pecctl.account, pecctl.session
+	pecctl.account = function(t)
+		local account, err = real_account(t)
+		if account then sessions[#sessions + 1] = account.session end
+		return account, err
+	end
+	pecctl.session = function(...)
+		local session, err = real_session(...)
+		if session then sessions[#sessions + 1] = session end
+		return session, err
+	end
+	return function() pecctl.account, pecctl.session = real_account, real_session end
+end
+
+local function close_all(sessions)
+	local requests = 0
+	for _, s in ipairs(sessions) do
+		local ok, stats = pcall(s.stats, s)
+		if ok then requests = requests + stats.requests end
+		pcall(s.close, s)
+	end
+	return requests
+end
+
+-- A mailbox a killed batch left between "start" and "end" while it was
+-- rotating its password: the vault's pending password says whether the
+-- portal got the change. Returns "done" (it did: promoted), "rerun" (it
+-- did not, or nothing was staged), or nil, message (needs a person).
+local function reconcile_rotation(opts)
+	local vault = pecctl.vault
+	if vault and vault.reconcile then
+		local result, err = vault.reconcile(opts.account)
+		if not result then return nil, err.message end
+		if result.changed or result.outcome == "promoted" then return "done" end
+		return "rerun"
+	end
+	if not (vault and vault.pending and vault.available and vault.available()) then
+		return nil, string.format("interrupted mid-run in an earlier batch: run 'pecctl vault reconcile %s', " ..
+			"then run the batch again with --resume --retry-failed", opts.account)
+	end
+	local pending, op = vault.pending(opts.account)
+	if pending == nil and op ~= nil then return nil, op.message end
+	if pending == nil then return "rerun" end
+	local current = vault.get(opts.account)
+	local rotation = require "pecctl.rotation"
+	local account, err = pecctl.account { address = opts.account, provider = opts.provider }
+	if not account then return nil, err.message end
+	local works, probe_err = rotation.which_works(opts.account, account.provider, { pending, current })
+	if works == 1 then
+		local ok, perr = vault.promote(opts.account, op)
+		if not ok then return nil, perr.message end
+		return "done"
+	elseif works == 2 then
+		local ok, derr = vault.discard(opts.account, op)
+		if not ok then return nil, derr.message end
+		return "rerun"
+	end
+	return nil, string.format("interrupted mid-rotation and neither the pending nor the current password " ..
+		"logs in (%s): run 'pecctl vault reconcile %s'", probe_err and probe_err.message or "auth", opts.account)
+end
+
+-- run(proc, opts) -> status, code, message, requests
+-- opts as for runner.run, plus reconcile = true for a mailbox a killed
+-- batch left half done.
+function batch.run(proc, opts)
+	local sessions = {}
+	local restore = tracking(sessions)
+	local ok, result, err
+	if opts.reconcile then
+		local outcome, why = reconcile_rotation(opts)
+		if outcome == "done" then
+			restore()
+			return "ok", "", "reconciled: the change was made before the earlier batch stopped", close_all(sessions)
+		elseif not outcome then
+			restore()
+			return "needs-action", "unknown_outcome", first_line(why), close_all(sessions)
+		end
+	end
+	ok, result, err = xpcall(runner.run, debug.traceback, proc, opts)
+	restore()
+	local requests = close_all(sessions)
+	if not ok then
+		local e = result
+		if type(e) == "table" then
+			return status_of(e), tostring(e.code or "internal"), first_line(e.message), requests
+		end
+		return "failed", "internal", first_line(e), requests
+	end
+	if result == nil then
+		if type(err) ~= "table" then err = { code = "internal", message = tostring(err) } end
+		return status_of(err), tostring(err.code or "internal"), first_line(err.message), requests
+	end
+	local message = type(result) == "table" and result.message or nil
+	return "ok", "", first_line(message or (proc.name .. " done")), requests
+end
+
+return batch

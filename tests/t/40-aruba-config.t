@@ -22,7 +22,7 @@ op $MARIO $MARIO_PW change_password "$NEW"
 like "$out" '^error portal_changed ' "the renamed field is reported as portal_changed"
 like "$out" 'no field "password_attuale"' "naming the field the plugin looked for"
 like "$out" 'gestionemail\.pec\.it/cambio-password' "and the page"
-like "$err" 'POST https://gestionemail\.pec\.it/cambio-password' "(the debug log shows the exchange)"
+like "$err" 'POST https://gestionemail\.pec\.it/login' "(the debug log shows the login POST)"
 unlike "$err" 'MarioRossi|Nuova\.Pass' "and no password"
 
 mkdir -p "$XDG_CONFIG_HOME/pecctl"

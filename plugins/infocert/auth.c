@@ -58,6 +58,7 @@ static const char *choose_method(struct pecctl_call *call, const cJSON *methods,
 struct push_poll {
 	char suffix[160];    /* "/<challenge>" */
 	cJSON *last;         /* the last answer, kept for its token */
+	int portal_verdict;  /* the portal itself said denied or expired */
 };
 
 static const struct infocert_request poll_request = {
@@ -93,10 +94,12 @@ static enum pecctl_approval poll_push(struct pecctl_call *call, void *userdata,
 		return PECCTL_APPROVAL_PENDING;
 	if (strcmp(status, "approved") == 0)
 		return PECCTL_APPROVAL_APPROVED;
+	poll->portal_verdict = 1;
 	if (strcmp(status, "denied") == 0)
 		return PECCTL_APPROVAL_DENIED;
 	if (strcmp(status, "expired") == 0)
 		return PECCTL_APPROVAL_EXPIRED;
+	poll->portal_verdict = 0;
 	infocert_fail(err, PECCTL_E_PORTAL_CHANGED, "unknown approval status \"%s\"", status);
 	return PECCTL_APPROVAL_ERROR;
 }
@@ -115,6 +118,25 @@ static int post_challenge(struct pecctl_call *call, const char *suffix, const ch
 	return infocert_api(call, &req, reply, err);
 }
 
+/* Denied or expired on the portal's word: finish the challenge as the
+ * webmail does (the portal records the attempt and says it its way), then
+ * report it with the portal's text. */
+static int refused_push(struct pecctl_call *call, const char *suffix, const char *what,
+			enum pecctl_approval outcome, struct pecctl_error *err)
+{
+	struct infocert_reply reply;
+	struct pecctl_error portal = { 0 };
+	int denied = outcome == PECCTL_APPROVAL_DENIED;
+
+	if (post_challenge(call, suffix, NULL, &reply, &portal) == 0)
+		portal.message[0] = '\0';  /* not a refusal after all: nothing to quote */
+	infocert_reply_release(&reply);
+	return infocert_fail(err, denied ? PECCTL_E_DENIED : PECCTL_E_EXPIRED,
+			     "%s was %s in the MyInfoCert app%s%s", what,
+			     denied ? "denied" : "not given in time", portal.message[0] ? ": " : "",
+			     portal.message);
+}
+
 static int confirm_by_push(struct pecctl_call *call, const char *suffix, const char *what,
 			   cJSON **final, struct pecctl_error *err)
 {
@@ -131,21 +153,11 @@ static int confirm_by_push(struct pecctl_call *call, const char *suffix, const c
 	snprintf(label, sizeof(label), "%s in the MyInfoCert app", what);
 	outcome = infocert_host->wait_for_approval(call, label, (int)timeout_s, (int)interval_ms,
 						   poll_push, &poll, err);
-	switch (outcome) {
-	case PECCTL_APPROVAL_APPROVED:
-		break;
-	case PECCTL_APPROVAL_DENIED:
+	if (outcome != PECCTL_APPROVAL_APPROVED) {
 		cJSON_Delete(poll.last);
-		return infocert_fail(err, PECCTL_E_DENIED, "%s was denied in the MyInfoCert app",
-				     what);
-	case PECCTL_APPROVAL_EXPIRED:
-		cJSON_Delete(poll.last);
-		if (strcmp(err->code, PECCTL_E_EXPIRED) != 0 || !err->message[0])
-			infocert_fail(err, PECCTL_E_EXPIRED,
-				      "%s expired without an answer in the MyInfoCert app", what);
-		return -1;
-	default:
-		cJSON_Delete(poll.last);
+		if (poll.portal_verdict)
+			return refused_push(call, suffix, what, outcome, err);
+		/* our own wait ran out, or the polling failed: err says which */
 		if (!err->code[0])
 			infocert_fail(err, PECCTL_E_INTERNAL, "waiting for %s failed", what);
 		return -1;

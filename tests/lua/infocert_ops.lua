@@ -244,6 +244,9 @@ reset()
 admin("PATCH", "settings", { push_timeout_seconds = 1 })
 res, err = account(FRANCESCA, FRANCESCA_PW):login {}
 t.fails("expired", "an unanswered push expires", res, err)
+t.like(err and err.message, "not given in time.*Operazione non autorizzata", "as the portal says")
+local attempts = mailbox(FRANCESCA).access_log or {}
+t.is(attempts[#attempts] and attempts[#attempts].outcome, "scaduto", "and the portal records the attempt")
 
 -- ---- codes: login by OTP, wrong codes ----
 reset()

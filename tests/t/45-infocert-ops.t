@@ -89,7 +89,8 @@ EOF
 denier=$!
 run_sim script "$T/login.lua"
 wait $denier
-is "$out" "denied: login approval was denied in the MyInfoCert app" "a push denied in the app is 'denied'"
+is "$out" "denied: login approval was denied in the MyInfoCert app: Operazione non autorizzata" \
+	"a push denied in the app is 'denied', in the portal's words too"
 is "$status" 0 "(the script itself ends normally)"
 
 # --- nobody answers and our own patience runs out before the portal's

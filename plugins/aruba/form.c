@@ -142,11 +142,70 @@ static int load_form_page(struct pecctl_call *call, const struct aruba_step *ste
 	return rc;
 }
 
+/* What to do after the portal answered a POST. */
+enum answer {
+	ANSWER_DONE,     /* the portal took it: read the page */
+	ANSWER_RETRY,    /* the portal refused it before acting: reload and post again */
+	ANSWER_FAILED    /* err says why */
+};
+
+/* Each reason to post again is allowed a bounded number of times. */
+struct retries {
+	int stale_form;
+	int rate_limited;
+	int login_again;
+};
+
+static enum answer read_answer(struct pecctl_call *call, const struct aruba_step *step,
+			       const struct aruba_page *page, struct retries *used,
+			       struct pecctl_error *err)
+{
+	if (page->status == 403 && !used->stale_form && aruba_page_says(page, "Sessione scaduta")) {
+		/* a stale _token: the portal refused before doing anything */
+		aruba_log(call, PECCTL_LOG_INFO, "%s: form expired, reloading it", step->what);
+		used->stale_form = 1;
+		return ANSWER_RETRY;
+	}
+	switch (aruba_rate_limit_pause(call, page, step->what, &used->rate_limited, err)) {
+	case 1:
+		return ANSWER_RETRY;
+	case -1:
+		return ANSWER_FAILED;
+	default:
+		break;
+	}
+	if (page->status >= 500) {
+		aruba_fail(err, PECCTL_E_UNKNOWN_OUTCOME,
+			   "%s answered %ld to the %s: whether it took effect is unknown",
+			   aruba_page_url(page), page->status, step->what);
+		err->http_status = page->status;
+		return ANSWER_FAILED;
+	}
+	if (aruba_page_error(page, err) != 0)
+		return ANSWER_FAILED;
+	if (!step->anonymous && !used->login_again && aruba_is_login_page(call, step->site, page)) {
+		/* the session ended before the POST arrived: it was bounced to
+		 * the login page, not carried out */
+		aruba_log(call, PECCTL_LOG_INFO, "%s: session ended, logging in again", step->what);
+		used->login_again = 1;
+		return aruba_relogin(call, step->site, err) == 0 ? ANSWER_RETRY : ANSWER_FAILED;
+	}
+	if (page->status >= 400) {
+		aruba_fail(err, PECCTL_E_PORTAL, "%s answered %ld to the %s", aruba_page_url(page),
+			   page->status, step->what);
+		err->http_status = page->status;
+		return ANSWER_FAILED;
+	}
+	return ANSWER_DONE;
+}
+
 int aruba_submit(struct pecctl_call *call, const struct aruba_step *step, struct aruba_page *page,
 		 int dry_run, cJSON **dry_result, struct pecctl_error *err)
 {
+	struct retries used = { 0, 0, 0 };
 	char *given_url = NULL;
-	int attempt, stale_retried = 0, rate_retries = 0, relogged = 0, rc = -1;
+	enum answer answer = ANSWER_FAILED;
+	int attempt;
 
 	if (!step->page) {
 		if (!page->resp)
@@ -159,7 +218,9 @@ int aruba_submit(struct pecctl_call *call, const struct aruba_step *step, struct
 		struct pecctl_form *form;
 		struct pecctl_response *resp;
 		cJSON *shown = NULL;
+		int rc;
 
+		answer = ANSWER_FAILED;
 		if ((step->page || attempt > 0) &&
 		    load_form_page(call, step, given_url, page, err) != 0)
 			break;
@@ -177,7 +238,7 @@ int aruba_submit(struct pecctl_call *call, const struct aruba_step *step, struct
 			*dry_result = dry_run_result(form, shown);
 			aruba_host->form_free(form);
 			aruba_log(call, PECCTL_LOG_INFO, "%s: dry run, not submitted", step->what);
-			rc = 0;
+			answer = ANSWER_DONE;
 			break;
 		}
 		aruba_log(call, PECCTL_LOG_DEBUG, "%s: POST %s", step->what,
@@ -185,55 +246,13 @@ int aruba_submit(struct pecctl_call *call, const struct aruba_step *step, struct
 		aruba_page_release(page);
 		rc = aruba_host->form_submit(call, form, &resp, err);
 		aruba_host->form_free(form);
-		if (rc != 0)
-			break;  /* unknown_outcome included: never posted twice */
-		if (aruba_page_adopt(page, resp, err) != 0) {
-			rc = -1;
+		/* a network error, unknown_outcome included, is never posted twice */
+		if (rc != 0 || aruba_page_adopt(page, resp, err) != 0)
 			break;
-		}
-		rc = -1;
-		if (page->status == 403 && aruba_page_says(page, "Sessione scaduta") && !stale_retried) {
-			/* a stale _token: the portal refused before doing anything */
-			aruba_log(call, PECCTL_LOG_INFO, "%s: form expired, reloading it", step->what);
-			stale_retried = 1;
-			continue;
-		}
-		switch (aruba_rate_limit_pause(call, page, step->what, &rate_retries, err)) {
-		case 1:
-			continue;
-		case -1:
-			goto out;
-		default:
+		answer = read_answer(call, step, page, &used, err);
+		if (answer != ANSWER_RETRY)
 			break;
-		}
-		if (page->status >= 500) {
-			aruba_fail(err, PECCTL_E_UNKNOWN_OUTCOME,
-				   "%s answered %ld to the %s: whether it took effect is unknown",
-				   aruba_page_url(page), page->status, step->what);
-			err->http_status = page->status;
-			break;
-		}
-		if (aruba_page_error(page, err) != 0)
-			break;
-		if (!step->anonymous && !relogged && aruba_is_login_page(call, step->site, page)) {
-			/* the session ended before the POST arrived: it was
-			 * bounced to the login page, not carried out */
-			aruba_log(call, PECCTL_LOG_INFO, "%s: session ended, logging in again", step->what);
-			relogged = 1;
-			if (aruba_relogin(call, step->site, err) != 0)
-				break;
-			continue;
-		}
-		if (page->status >= 400) {
-			aruba_fail(err, PECCTL_E_PORTAL, "%s answered %ld to the %s",
-				   aruba_page_url(page), page->status, step->what);
-			err->http_status = page->status;
-			break;
-		}
-		rc = 0;
-		break;
 	}
-out:
 	free(given_url);
-	return rc;
+	return answer == ANSWER_DONE ? 0 : -1;
 }

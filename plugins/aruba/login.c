@@ -260,6 +260,24 @@ int aruba_complete_push_page(struct pecctl_call *call, enum aruba_site site, con
 
 /* ---- logins ---- */
 
+/* End the site's session (best effort: it expires anyway) and forget it. */
+static int logout_site(struct pecctl_call *call, enum aruba_site site, struct pecctl_error *err)
+{
+	char *url = aruba_url(call, site, aruba_config(call, site, "logout_path",
+						       login_forms[site].logout));
+	struct aruba_page page = { 0 };
+	int rc;
+
+	if (!url)
+		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
+	rc = aruba_fetch(call, site == ARUBA_WEBMAIL ? "POST" : "GET", url, NULL, NULL, 0, &page,
+			 err);
+	aruba_page_release(&page);
+	free(url);
+	aruba_forget_login(call, site);
+	return rc;
+}
+
 static int html_login(struct pecctl_call *call, enum aruba_site site, const char *user,
 		      const char *password, struct pecctl_error *err)
 {
@@ -285,19 +303,12 @@ static int html_login(struct pecctl_call *call, enum aruba_site site, const char
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	if (aruba_fetch(call, "GET", url, NULL, NULL, 0, &page, err) != 0)
 		goto out;
-	if (!aruba_is_login_page(call, site, &page)) {
-		/* a session we did not know about (the portal sends a
-		 * logged-in browser home): end it, then log in as asked */
-		char *logout = aruba_url(call, site, aruba_config(call, site, "logout_path",
-								  login_forms[site].logout));
-
-		if (!logout || aruba_fetch(call, "GET", logout, NULL, NULL, 0, &page, err) != 0 ||
-		    aruba_fetch(call, "GET", url, NULL, NULL, 0, &page, err) != 0) {
-			free(logout);
-			goto out;
-		}
-		free(logout);
-	}
+	/* a session we did not know about (the portal sends a logged-in
+	 * browser home): end it, then log in as asked */
+	if (!aruba_is_login_page(call, site, &page) &&
+	    (logout_site(call, site, err) != 0 ||
+	     aruba_fetch(call, "GET", url, NULL, NULL, 0, &page, err) != 0))
+		goto out;
 	if (aruba_submit(call, &step, &page, 0, NULL, err) != 0)
 		goto out;
 	if (is_push_page(&page)) {
@@ -342,23 +353,6 @@ int aruba_ensure_login(struct pecctl_call *call, enum aruba_site site, struct pe
 	if (s && s->user[site])
 		return 0;
 	return login_as(call, site, aruba_host->account(call), "password", err);
-}
-
-static int logout_site(struct pecctl_call *call, enum aruba_site site, struct pecctl_error *err)
-{
-	char *url = aruba_url(call, site, aruba_config(call, site, "logout_path",
-						       login_forms[site].logout));
-	struct aruba_page page = { 0 };
-	int rc;
-
-	if (!url)
-		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
-	rc = aruba_fetch(call, site == ARUBA_WEBMAIL ? "POST" : "GET", url, NULL, NULL, 0, &page,
-			 err);
-	aruba_page_release(&page);
-	free(url);
-	aruba_forget_login(call, site);
-	return rc;
 }
 
 int aruba_ensure_login_as(struct pecctl_call *call, enum aruba_site site,

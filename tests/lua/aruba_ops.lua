@@ -74,7 +74,9 @@ for _, site in ipairs{ "gestionemail", "account", "webmail", "areaclienti" } do
 	local r, err = mario:login{ site = site }
 	t.ok(r and r.logged_in, "login on " .. site .. " " .. why(err))
 end
-local r, err = account(MARIO, "Sbagliata.1"):login{}
+local r, err = mario:login{}
+t.ok(r and r.logged_in, "logging in again over a live session " .. why(err))
+r, err = account(MARIO, "Sbagliata.1"):login{}
 t.fails("auth", "a wrong password is an auth error", r, err)
 t.is(err and err.message, "Credenziali non valide", "with the portal's words")
 r, err = account(MARIO, "Sbagliata.1"):login{ site = "webmail" }

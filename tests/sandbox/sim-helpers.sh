@@ -2,6 +2,9 @@
 # tests/lib.sh. They drive the emulator with the real curl as a browser
 # would: GET the page, take the form's _token, POST it back.
 
+# The system Python when there is one: version-manager shims cost ~100 ms a call.
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+
 # req HOST PATH [CURL ARGS...]: sets $code, $body, $headers, $location.
 req() {
 	_rh=$1; _rp=$2; shift 2
@@ -49,7 +52,7 @@ jreq() {
 
 # json EXPR: evaluates a Python expression over the JSON on stdin (as d).
 json() {
-	python3 -c 'import json,sys
+	"$PY" -c 'import json,sys
 d = json.loads(sys.stdin.read())
 v = eval(sys.argv[1])
 print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"

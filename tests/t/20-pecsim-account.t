@@ -72,7 +72,7 @@ like "$body" 'Per generare una password per i programmi di posta devi attivare l
 unlike "$body" 'id="password-programmi"' "no app password state with two-step off"
 
 # --- storico accessi: 20 a page, a[rel=next]
-admin PUT /__sandbox/state "$(admin GET /__sandbox/state | python3 -c 'import json,sys
+admin PUT /__sandbox/state "$(admin GET /__sandbox/state | "$PY" -c 'import json,sys
 d=json.load(sys.stdin)
 for m in d["mailboxes"]:
     if m["address"]=="mario.rossi@pec.it":
@@ -145,7 +145,7 @@ app2=$(printf '%s\n' "$body" | sed -n 's/.*<div id="password-generata">\([^<]*\)
 is "$(admin POST /__sandbox/check-mail-login "{\"address\":\"$MARIO\",\"password\":\"$app\"}" | json 'd["ok"]')" false "the old app password stops working"
 is "$(admin POST /__sandbox/check-mail-login "{\"address\":\"$MARIO\",\"password\":\"$app2\"}" | json 'd["ok"]')" true "the new one works"
 # an expired one: Estendi brings it back
-admin PUT /__sandbox/state "$(admin GET /__sandbox/state | python3 -c 'import json,sys
+admin PUT /__sandbox/state "$(admin GET /__sandbox/state | "$PY" -c 'import json,sys
 d=json.load(sys.stdin)
 for m in d["mailboxes"]:
     if m["address"]=="mario.rossi@pec.it": m["app_password"]["expires"]=1700000000

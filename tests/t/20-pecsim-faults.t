@@ -62,12 +62,12 @@ is "$(password_of $MARIO)" Quarta.Prova4 "but the password changed"
 # --- delay, before and after
 admin POST /__sandbox/faults '{"path":"/titolare","action":"delay:400","times":1}' >/dev/null
 t=$(sim_curl $GM /titolare -o /dev/null -w '%{time_total}')
-is "$(python3 -c "print($t >= 0.4)")" True "delay:400 before waits 400 ms"
+is "$("$PY" -c "print($t >= 0.4)")" True "delay:400 before waits 400 ms"
 admin POST /__sandbox/faults '{"path":"/titolare","when":"after","action":"delay:400","times":1}' >/dev/null
 t=$(sim_curl $GM /titolare -o /dev/null -w '%{time_total}')
-is "$(python3 -c "print($t >= 0.4)")" True "delay:400 after waits too"
+is "$("$PY" -c "print($t >= 0.4)")" True "delay:400 after waits too"
 t=$(sim_curl $GM /titolare -o /dev/null -w '%{time_total}')
-is "$(python3 -c "print($t < 0.4)")" True "then no more delay"
+is "$("$PY" -c "print($t < 0.4)")" True "then no more delay"
 
 # --- rate_limit:<seconds>
 admin POST /__sandbox/faults '{"host":"gestionemail.*","path":"/titolare","action":"rate_limit:7","times":1}' >/dev/null

@@ -143,7 +143,7 @@ login_gm $MARIO $MARIO_PW
 is "$code" 200 "while locked even the right password is refused"
 like "$body" 'Accesso temporaneamente bloccato per troppi tentativi errati' "with the lockout message"
 settings '{"lockout_seconds":1}'
-admin PUT /__sandbox/state "$(admin GET /__sandbox/state | python3 -c 'import json,sys
+admin PUT /__sandbox/state "$(admin GET /__sandbox/state | "$PY" -c 'import json,sys
 d=json.load(sys.stdin)
 for m in d["mailboxes"]:
     if m["address"]=="mario.rossi@pec.it": m["locked_until"]=0

@@ -17,13 +17,14 @@ struct app_action {
 	const char *op;        /* "create": also the config key suffix */
 	const char *label;     /* the button the guide says to press */
 	const char *action;    /* its form's action when the page does not say */
-	int gives_password;
+	int gives_password;    /* the page then shows the new password once */
+	int needs_existing;    /* only when there is one (active or expired) */
 };
 
 static const struct app_action app_actions[] = {
-	{ "create", "Genera", "/pec/password-programmi/genera", 1 },
-	{ "regenerate", "Rigenera", "/pec/password-programmi/rigenera", 1 },
-	{ "extend", "Estendi", "/pec/password-programmi/estendi", 0 },
+	{ "create", "Genera", "/pec/password-programmi/genera", 1, 0 },
+	{ "regenerate", "Rigenera", "/pec/password-programmi/rigenera", 1, 1 },
+	{ "extend", "Estendi", "/pec/password-programmi/estendi", 0, 1 },
 };
 
 static const char *app_password_path(struct pecctl_call *call)
@@ -108,17 +109,18 @@ static char *action_by_button(const struct aruba_page *page, const char *label)
 	return action;
 }
 
-/* The state a button needs, in the caller's words, before pressing it. */
+/* The portal offers Genera only without a password, Rigenera and Estendi
+ * only with one: say so in the caller's terms before looking for a button. */
 static int check_state(const struct app_action *act, const char *state, struct pecctl_error *err)
 {
-	int active = strcmp(state, "attiva") == 0, absent = strcmp(state, "assente") == 0;
+	int exists = strcmp(state, "assente") != 0;
 
-	if (act->gives_password && strcmp(act->op, "create") == 0 && active)
-		return aruba_fail(err, PECCTL_E_INVALID, "a password for mail programs already exists "
-				  "and is valid: use app_password_regenerate to replace it");
-	if (!act->gives_password && absent)
-		return aruba_fail(err, PECCTL_E_INVALID, "there is no password for mail programs to "
-				  "extend: use app_password_create");
+	if (act->needs_existing && !exists)
+		return aruba_fail(err, PECCTL_E_INVALID, "there is no password for mail programs "
+				  "yet: use app_password_create");
+	if (!act->needs_existing && exists)
+		return aruba_fail(err, PECCTL_E_INVALID, "a password for mail programs already "
+				  "exists (%s): use app_password_regenerate", state);
 	return 0;
 }
 

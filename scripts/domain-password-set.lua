@@ -30,7 +30,7 @@ return {
 		-- "Caselle del dominio" → the mailbox → its password form
 		if ctx.check then
 			local plan
-			plan, err = postmaster:domain_password_set { mailbox = target, new_password = new, dry_run = true }
+			plan, err = postmaster:domain_password_set { address = target, new_password = new, dry_run = true }
 			if not plan then return nil, err end
 			plan.message = "check passed: the mailbox's password form is reachable and the password meets the rules; nothing submitted"
 			return plan
@@ -39,12 +39,11 @@ return {
 		result, err = rotation.rotate {
 			key = target, provider = ctx.provider, new = new, current = nil,
 			submit = function()
-				return postmaster:domain_password_set { mailbox = target, new_password = new }
+				return postmaster:domain_password_set { address = target, new_password = new }
 			end,
 		}
 		if not result then return nil, err end
 		result.message = result.message or ("password of " .. target .. " set")
-		result.mailbox = target
 		result.generated = generated or nil
 		return result
 	end,

@@ -124,6 +124,7 @@ static void contacts_post(struct sim_request *rq, struct sim_response *rs, struc
 	s->new_mobile = xstrdup(mobile);
 	snprintf(s->email_code, sizeof(s->email_code), "%s", code_send(email, "email", "la modifica dei contatti PEC"));
 	snprintf(s->sms_code, sizeof(s->sms_code), "%s", code_send(mobile, "sms", "la modifica dei contatti PEC"));
+	session_flash(s, "Ti abbiamo inviato un codice via email e uno via SMS");
 	resp_redirect(rs, "/pec/contatti/verifica");
 }
 
@@ -381,6 +382,7 @@ static void twofa(struct sim_request *rq, struct sim_response *rs, struct sessio
 		const char *push = push_create(s->user, "Disattivazione verifica in 2 passaggi", NULL, PUSH_FOR_DISABLE);
 		snprintf(s->pending_push, sizeof(s->pending_push), "%s", push);
 		s->pending = PENDING_2FA_DISABLE;
+		session_flash(s, "Notifica inviata all'app Aruba PEC");
 		resp_redirect(rs, TWOFA_URL "/disattiva");
 	} else if (s->pending != PENDING_2FA_DISABLE && str_starts(sub, "/disattiva")) {
 		resp_redirect(rs, TWOFA_URL);
@@ -406,6 +408,7 @@ static void twofa(struct sim_request *rq, struct sim_response *rs, struct sessio
 		}
 		snprintf(s->sms_code, sizeof(s->sms_code), "%s",
 			 code_send(mobile, "sms", "l'attivazione della verifica in 2 passaggi"));
+		session_flash(s, "Ti abbiamo inviato un codice via SMS");
 		resp_redirect(rs, TWOFA_URL "/attiva");
 	} else if (strcmp(sub, "/attiva") == 0) {
 		twofa_activate_form(rs, s, NULL);

@@ -97,6 +97,7 @@ static void login_post(struct sim_request *rq, struct sim_response *rs, const st
 		free(s->pending_user);
 		s->pending_user = xstrdup(json_str(who, "address"));
 		snprintf(s->pending_push, sizeof(s->pending_push), "%s", push);
+		session_flash(s, "Notifica inviata all'app sul tuo telefono");
 		resp_redirect(rs, wp->verify_url);
 		return;
 	}

@@ -122,10 +122,10 @@ struct batch_journal *batch_journal_open(const char *path, int resume, struct pe
  * skipped, failed ones re-run only with retry_failed, interrupted ones
  * marked for reconciliation. */
 void batch_journal_apply(struct batch_journal *j, struct batch *b, int retry_failed);
-int batch_journal_interrupted_count(struct batch_journal *j);
+int batch_journal_interrupted_count(struct batch_journal *j, const struct batch *b);
 int batch_journal_start(struct batch_journal *j, const struct batch_job *job);
 int batch_journal_end(struct batch_journal *j, const struct batch_job *job);
-int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume);
+int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume, const char *limit);
 const char *batch_journal_path(const struct batch_journal *j);
 void batch_journal_close(struct batch_journal *j);
 

@@ -4,15 +4,19 @@
  * on, so that after a crash or a kill -9 --resume knows which mailboxes
  * finished, which failed, and which were cut off in the middle.
  *
- *   {"event":"run","time":"...","procedure":"verify-login","inventory":"...","resume":false}
+ *   {"event":"run","time":"...","procedure":"verify-login","resume":false,"limit":"*@pec.it"}
  *   {"event":"start","time":"...","account":"a@pec.it","line":2,"attempt":1}
  *   {"event":"end","time":"...","account":"a@pec.it","status":"ok","code":"","message":"...",
  *    "duration_s":0.21,"requests":3}
  *
- * A torn last line (the process died while writing it) is ignored.
+ * The file only grows. A run that is not a resume starts afresh for the
+ * accounts it selects (all, or those its --limit matches): reading forgets
+ * what came before its "run" line for them. A torn last line (the process
+ * died while writing it) is ignored.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +109,22 @@ static void copy_field(const cJSON *line, const char *name, char *dst, size_t ca
 	snprintf(dst, cap, "%s", cJSON_IsString(v) ? v->valuestring : "");
 }
 
+/* A fresh run: what the journal said about the accounts it selects no
+ * longer counts. */
+static void forget(struct batch_journal *j, const char *limit)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < j->n_entries; i++) {
+		if (!limit || fnmatch(limit, j->entries[i].account, FNM_CASEFOLD) == 0) {
+			free(j->entries[i].account);
+			continue;
+		}
+		j->entries[out++] = j->entries[i];
+	}
+	j->n_entries = out;
+}
+
 static void read_line(struct batch_journal *j, const char *text, long seq, long lineno)
 {
 	cJSON *line = cJSON_Parse(text);
@@ -118,6 +138,14 @@ static void read_line(struct batch_journal *j, const char *text, long seq, long 
 	}
 	event = cJSON_GetObjectItemCaseSensitive(line, "event");
 	account = cJSON_GetObjectItemCaseSensitive(line, "account");
+	if (cJSON_IsString(event) && strcmp(event->valuestring, "run") == 0 &&
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(line, "resume"))) {
+		const cJSON *limit = cJSON_GetObjectItemCaseSensitive(line, "limit");
+
+		forget(j, cJSON_IsString(limit) ? limit->valuestring : NULL);
+		cJSON_Delete(line);
+		return;
+	}
 	if (!cJSON_IsString(event) || !cJSON_IsString(account) ||
 	    (strcmp(event->valuestring, "start") != 0 && strcmp(event->valuestring, "end") != 0)) {
 		cJSON_Delete(line);
@@ -229,29 +257,14 @@ struct batch_journal *batch_journal_open(const char *path, int resume, struct pe
 	return j;
 }
 
-/* Opened for writing only once the run really starts (after the checks
- * that may refuse it), truncated for a fresh run, appended to on resume. */
-static int open_for_writing(struct batch_journal *j, int resume)
+/* Opened for writing only once the run really starts, after the checks
+ * that may refuse it; always appended to. */
+static int open_for_writing(struct batch_journal *j)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? O_APPEND : O_TRUNC);
-
 	if (j->fd >= 0)
 		return 0;
-	j->fd = open(j->path, flags, 0600);
-	if (j->fd < 0)
-		return -1;
-	if (!resume)
-		return 0;
-	return lseek(j->fd, 0, SEEK_END) < 0 ? -1 : 0;
-}
-
-int batch_journal_interrupted_count(struct batch_journal *j)
-{
-	int n = 0;
-
-	for (size_t i = 0; j && i < j->n_entries; i++)
-		n += !j->entries[i].ended;
-	return n;
+	j->fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	return j->fd < 0 ? -1 : 0;
 }
 
 static const struct journal_entry *find(const struct batch_journal *j, const char *account)
@@ -270,6 +283,19 @@ static const struct journal_entry *find(const struct batch_journal *j, const cha
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+int batch_journal_interrupted_count(struct batch_journal *j, const struct batch *b)
+{
+	int n = 0;
+
+	for (size_t i = 0; j && i < b->n_jobs; i++) {
+		const struct journal_entry *e = b->jobs[i].status == BATCH_PENDING ?
+						find(j, b->jobs[i].account) : NULL;
+
+		n += e && !e->ended;
+	}
+	return n;
 }
 
 void batch_journal_apply(struct batch_journal *j, struct batch *b, int retry_failed)
@@ -363,13 +389,13 @@ static int append(struct batch_journal *j, cJSON *line)
 	return rc;
 }
 
-int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume)
+int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume, const char *limit)
 {
 	cJSON *line;
 
 	if (!j)
 		return 0;
-	if (open_for_writing(j, resume) != 0) {
+	if (open_for_writing(j) != 0) {
 		log_printf(PECCTL_LOG_ERROR, j->path, "cannot open the journal for writing: %s; "
 			   "give another with --journal FILE", strerror(errno));
 		return -1;
@@ -378,6 +404,8 @@ int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume
 	cJSON_AddStringToObject(line, "event", "run");
 	cJSON_AddStringToObject(line, "procedure", b->procedure);
 	cJSON_AddBoolToObject(line, "resume", resume);
+	if (limit)
+		cJSON_AddStringToObject(line, "limit", limit);
 	cJSON_AddNumberToObject(line, "mailboxes", (double)b->n_jobs);
 	cJSON_AddNumberToObject(line, "pid", (double)getpid());
 	return append(j, line);

@@ -325,15 +325,15 @@ static int run_batch(struct batch *b, const struct batch_args *a)
 		}
 		if (a->resume) {
 			batch_journal_apply(b->journal, b, a->retry_failed);
-		} else if (b->changes_state && batch_journal_interrupted_count(b->journal) > 0) {
+		} else if (b->changes_state && batch_journal_interrupted_count(b->journal, b) > 0) {
 			fprintf(stderr, "pecctl batch: the journal %s shows an earlier run of %s that was "
 				"cut off with %d mailbox%s in the middle of a change: continue it with "
 				"--resume (which checks them first), or remove the journal to start over\n",
-				journal_path, b->procedure, batch_journal_interrupted_count(b->journal),
-				batch_journal_interrupted_count(b->journal) == 1 ? "" : "es");
+				journal_path, b->procedure, batch_journal_interrupted_count(b->journal, b),
+				batch_journal_interrupted_count(b->journal, b) == 1 ? "" : "es");
 			return EXIT_USAGE;
 		}
-		if (batch_journal_run(b->journal, b, a->resume) != 0)
+		if (batch_journal_run(b->journal, b, a->resume, a->limit) != 0)
 			return EXIT_IOERR;
 		journal_decided(b);
 	}

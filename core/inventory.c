@@ -297,6 +297,16 @@ static int read_header(const char *name, struct csv_record *r, struct inventory 
 		return fail(err, PECCTL_E_INVALID, "%s: line %ld (the header): %s", name, r->line,
 			    r->problem);
 	cols->n = r->n;
+	for (size_t i = 0; i < r->n; i++) {
+		const char *h = r->fields[i];
+
+		if (strcasecmp(h, "password") == 0 || strcasecmp(h, "pass") == 0 ||
+		    strcasecmp(h, "pwd") == 0)
+			return fail(err, PECCTL_E_INVALID,
+				    "%s: line %ld: a '%s' column: pecctl never reads passwords from an "
+				    "inventory; name where each comes from in a 'secret' column "
+				    "(env:VAR, file:PATH, cmd:COMMAND, vault:KEY)", name, r->line, h);
+	}
 	inv->param_names = calloc(r->n, sizeof(*inv->param_names));
 	if (!inv->param_names)
 		return fail(err, PECCTL_E_INTERNAL, "out of memory");
@@ -324,12 +334,6 @@ static int read_header(const char *name, struct csv_record *r, struct inventory 
 			inv->param_names[inv->n_params] = strdup(h + 6);
 			if (!inv->param_names[inv->n_params++])
 				return fail(err, PECCTL_E_INTERNAL, "out of memory");
-		} else if (strcasecmp(h, "password") == 0 || strcasecmp(h, "pass") == 0 ||
-			   strcasecmp(h, "pwd") == 0) {
-			return fail(err, PECCTL_E_INVALID,
-				    "%s: line %ld: a '%s' column: pecctl never reads passwords from an "
-				    "inventory; name where each comes from in a 'secret' column "
-				    "(env:VAR, file:PATH, cmd:COMMAND, vault:KEY)", name, r->line, h);
 		} else {
 			return fail(err, PECCTL_E_INVALID,
 				    "%s: line %ld: unknown column '%s'; the columns are account, provider, "

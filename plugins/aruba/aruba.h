@@ -194,6 +194,12 @@ int aruba_is_login_page(struct pecctl_call *call, enum aruba_site site,
  */
 int aruba_wait_push(struct pecctl_call *call, const char *poll_url, const char *what,
 		    struct pecctl_error *err);
+/* After a push denied or expired in the app, the page's form is posted
+ * anyway so that the portal closes the attempt (and records it in the
+ * access history); finish_rc and portal are that POST's outcome. err keeps
+ * its code (denied, expired) and gains the portal's words. */
+void aruba_finish_refused_push(struct pecctl_call *call, struct pecctl_error *err,
+			       int finish_rc, const struct pecctl_error *portal);
 /* A page showing #verifica-accesso: wait for the push, then POST the page's
  * form; `page` then holds the page that led to. */
 int aruba_complete_push_page(struct pecctl_call *call, enum aruba_site site, const char *what,

@@ -224,6 +224,21 @@ int aruba_wait_push(struct pecctl_call *call, const char *poll_url, const char *
 	}
 }
 
+void aruba_finish_refused_push(struct pecctl_call *call, struct pecctl_error *err,
+			       int finish_rc, const struct pecctl_error *portal)
+{
+	char ours[sizeof(err->message)];
+
+	(void)call;
+	if (strcmp(err->code, PECCTL_E_DENIED) != 0 && strcmp(err->code, PECCTL_E_EXPIRED) != 0)
+		return;
+	if (finish_rc == 0 || !portal->message[0] || strcmp(portal->code, PECCTL_E_DENIED) != 0)
+		return;
+	/* the portal's words first, then ours */
+	snprintf(ours, sizeof(ours), "%s", err->message);
+	snprintf(err->message, sizeof(err->message), "%.200s: %.300s", portal->message, ours);
+}
+
 #define XPATH_PUSH_POLL "//*[@id='verifica-accesso']/@data-poll-url"
 
 static int is_push_page(const struct aruba_page *page)
@@ -242,6 +257,7 @@ int aruba_complete_push_page(struct pecctl_call *call, enum aruba_site site, con
 		.form_id = aruba_config(call, site, "push_form_id", "verifica"),
 		.anonymous = 1,  /* a login in progress: never log in from here */
 	};
+	struct pecctl_error refusal = { 0 };
 	int rc;
 
 	if (!poll)
@@ -252,8 +268,11 @@ int aruba_complete_push_page(struct pecctl_call *call, enum aruba_site site, con
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	rc = aruba_wait_push(call, poll_url, what, err);
 	free(poll_url);
-	if (rc != 0)
+	if (rc != 0) {
+		aruba_finish_refused_push(call, err, aruba_submit(call, &step, page, 0, NULL, &refusal),
+					  &refusal);
 		return -1;
+	}
 	/* the app said yes: the page's own form finishes the step */
 	return aruba_submit(call, &step, page, 0, NULL, err);
 }

@@ -103,6 +103,22 @@ static int login_answer(const struct aruba_page *page, const cJSON *answer,
 			  page->status);
 }
 
+/* POST the poll URL: the portal turns the answered push into a session
+ * (or closes the refused attempt). */
+static int finish_push(struct pecctl_call *call, const char *poll_url, struct aruba_page *page,
+		       struct pecctl_error *err)
+{
+	cJSON *answer;
+	int rc;
+
+	if (aruba_fetch(call, "POST", poll_url, json_headers, "{}", 2, page, err) != 0)
+		return -1;
+	answer = page_json(page);
+	rc = login_answer(page, answer, err);
+	cJSON_Delete(answer);
+	return rc;
+}
+
 /* {"verifica":"push","poll":URL}: wait for the app, then POST the poll URL
  * to turn the approval into a session. */
 static int push_login(struct pecctl_call *call, struct aruba_page *page, const cJSON *answer,
@@ -110,7 +126,6 @@ static int push_login(struct pecctl_call *call, struct aruba_page *page, const c
 {
 	const cJSON *poll = cJSON_GetObjectItemCaseSensitive(answer, "poll");
 	char *poll_url;
-	cJSON *final;
 	int rc;
 
 	if (!cJSON_IsString(poll))
@@ -120,14 +135,16 @@ static int push_login(struct pecctl_call *call, struct aruba_page *page, const c
 	if (!poll_url)
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	rc = aruba_wait_push(call, poll_url, "login to webmail.pec.it", err);
-	if (rc == 0)
-		rc = aruba_fetch(call, "POST", poll_url, json_headers, "{}", 2, page, err);
+	if (rc != 0) {
+		/* close the attempt on the portal too, and take its words */
+		struct pecctl_error refusal = { 0 };
+
+		aruba_finish_refused_push(call, err, finish_push(call, poll_url, page, &refusal),
+					  &refusal);
+	} else {
+		rc = finish_push(call, poll_url, page, err);
+	}
 	free(poll_url);
-	if (rc != 0)
-		return -1;
-	final = page_json(page);
-	rc = login_answer(page, final, err);
-	cJSON_Delete(final);
 	return rc;
 }
 

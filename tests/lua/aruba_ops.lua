@@ -348,6 +348,17 @@ settings{ auto_approve_ms = -1 }
 touch("deny")
 r, err = account(BIANCHI, BIANCHI_PW):login{}
 t.fails("denied", "a login denied in the app", r, err)
+t.like(err and err.message, "^Operazione non autorizzata", "in the portal's words")
+unlink("deny")
+settings{ auto_approve_ms = 100 }
+r = account(BIANCHI, BIANCHI_PW):access_history{}
+settings{ auto_approve_ms = -1 }
+local recorded = false
+for _, e in ipairs(r and r.entries or {}) do
+	recorded = recorded or (e.service == "GestioneMail" and e.outcome == "negato")
+end
+t.ok(recorded, "the portal recorded the denied login in its history")
+touch("deny")
 r, err = account(BIANCHI, BIANCHI_PW):login{ site = "webmail" }
 t.fails("denied", "a webmail login denied in the app", r, err)
 unlink("deny")

@@ -11,7 +11,7 @@ struct code {
 	char id[33];
 	char *to;
 	char digits[7];
-	time_t created;
+	int64_t created_ms;
 	long tries;
 	int used;
 	struct code *next;
@@ -26,7 +26,7 @@ const char *code_send(const char *to, const char *channel, const char *purpose)
 	random_hex(c->id, 16);
 	c->to = xstrdup(to);
 	random_digits(c->digits, 6);
-	c->created = sim_now();
+	c->created_ms = now_ms();
 	c->next = codes;
 	codes = c;
 
@@ -34,7 +34,7 @@ const char *code_send(const char *to, const char *channel, const char *purpose)
 		outbox = cJSON_CreateArray();
 	char text[256], when[32];
 	snprintf(text, sizeof(text), "Il codice di verifica per %s è %s", purpose, c->digits);
-	format_iso(when, sizeof(when), c->created);
+	format_iso(when, sizeof(when), (time_t)(c->created_ms / 1000));
 	cJSON *m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "to", to);
 	cJSON_AddStringToObject(m, "channel", channel);
@@ -58,7 +58,7 @@ enum code_result code_check(const char *id, const char *entered)
 {
 	struct code *c = code_find(id);
 	if (!c || c->used || c->tries >= setting_long("code_max_tries", 3) ||
-	    sim_now() - c->created > setting_long("code_validity_seconds", 600))
+	    now_ms() - c->created_ms > (int64_t)setting_long("code_validity_seconds", 600) * 1000)
 		return CODE_EXPIRED;
 	if (entered && strcmp(entered, c->digits) == 0) {
 		c->used = 1;

@@ -168,7 +168,7 @@ struct session {
 	enum sim_host host;
 	char *user;       /* mailbox address or Aruba account; NULL before login */
 	int is_account;   /* user is an Aruba account, not a mailbox */
-	time_t last_seen;
+	int64_t last_seen_ms;
 	char tokens[SESSION_TOKENS][33];
 	unsigned next_token;
 	/* a login or operation waiting for a push approval */

@@ -22,10 +22,12 @@ const char *session_cookie_name(enum sim_host h)
 	return cookie_names[h];
 }
 
-static long idle_limit(enum sim_host h)
+/* In milliseconds, so a test with a 1-second expiry waits just over 1 s. */
+static int64_t idle_limit_ms(enum sim_host h)
 {
-	return h == HOST_INFOCERT ? setting_long("legalmail_idle_expiry_seconds", 1800)
-				  : setting_long("idle_expiry_seconds", 900);
+	long secs = h == HOST_INFOCERT ? setting_long("legalmail_idle_expiry_seconds", 1800)
+				       : setting_long("idle_expiry_seconds", 900);
+	return (int64_t)secs * 1000;
 }
 
 static void session_free(struct session *s);
@@ -34,11 +36,11 @@ static void session_free(struct session *s);
  * a long run (or a benchmark) does not pile them up. */
 static void sessions_prune(void)
 {
-	time_t now = sim_now();
+	int64_t now = now_ms();
 	struct session **p = &sessions;
 	while (*p) {
 		struct session *s = *p;
-		if (now - s->last_seen > idle_limit(s->host)) {
+		if (now - s->last_seen_ms > idle_limit_ms(s->host)) {
 			*p = s->next;
 			session_free(s);
 		} else {
@@ -55,7 +57,7 @@ struct session *session_create(enum sim_host host)
 	struct session *s = xcalloc(1, sizeof(*s));
 	random_hex(s->id, 32);
 	s->host = host;
-	s->last_seen = sim_now();
+	s->last_seen_ms = now_ms();
 	s->next = sessions;
 	sessions = s;
 	return s;
@@ -108,13 +110,13 @@ static const char *request_session_id(const struct sim_request *rq)
 struct session *session_lookup(struct sim_request *rq)
 {
 	struct session *s = find_by_id(rq->host, request_session_id(rq));
-	if (s && sim_now() - s->last_seen > idle_limit(s->host)) {
+	if (s && now_ms() - s->last_seen_ms > idle_limit_ms(s->host)) {
 		session_destroy(s);
 		s = NULL;
 		rq->session_expired = 1;
 	}
 	if (s)
-		s->last_seen = sim_now();
+		s->last_seen_ms = now_ms();
 	rq->session = s;
 	return s;
 }

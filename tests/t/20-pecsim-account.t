@@ -66,6 +66,16 @@ post_form $ACC /pec/contatti/verifica "$(form_token "$body" verifica-contatti)" 
 unlike "$body" 'alert-success' "after 3 wrong tries even the right code fails"
 like "$body" 'Codice scaduto' "the code is used up"
 
+# codes are valid for code_validity_seconds (600 by default)
+settings '{"code_validity_seconds":1}'
+submit $ACC /pec/contatti contatti /pec/contatti email=quarto@example.com cellulare=+393330000002
+sleep 1.2
+req $ACC /pec/contatti/verifica
+post_form $ACC /pec/contatti/verifica "$(form_token "$body" verifica-contatti)" \
+	codice_email=$(last_code quarto@example.com) codice_sms=$(last_code +393330000002)
+like "$body" 'Codice scaduto' "an expired code is refused"
+settings '{"code_validity_seconds":600}'
+
 # --- password programmi di posta needs two-step
 req $ACC /pec/password-programmi
 like "$body" 'Per generare una password per i programmi di posta devi attivare la verifica in 2 passaggi' "app password needs two-step"

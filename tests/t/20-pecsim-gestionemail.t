@@ -166,7 +166,7 @@ settings '{"idle_expiry_seconds":1}'
 login_gm $MARIO $MARIO_PW
 req $GM /titolare
 is "$code" 200 "fresh session works"
-sleep 2.2
+sleep 1.2
 req $GM /titolare
 is "$code" 303 "an idle session: 303"
 is "$location" / "to the login page"

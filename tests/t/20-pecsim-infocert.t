@@ -178,7 +178,7 @@ is "$code" 200 "OTP-confirmed MFA disable"
 
 # --- idle expiry: 401
 settings '{"legalmail_idle_expiry_seconds":1}'
-sleep 2.2
+sleep 1.2
 TOKEN=$ATOKEN api GET /account
 is "$code" 401 "an idle token: 401"
 is "$(field 'd["error"]')" session_expired "error session_expired"

@@ -33,7 +33,7 @@ like "$(printf '%s' "$body" | json 'd["account"]["sicurezza_e_password"]')" '^ht
 
 # --- expiry: 401 on the API
 settings '{"idle_expiry_seconds":1}'
-sleep 2.2
+sleep 1.2
 req $WM /smart/api/cartelle
 is "$code" 401 "an idle session answers 401 on the JSON API"
 settings '{"idle_expiry_seconds":900}'

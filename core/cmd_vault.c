@@ -15,9 +15,14 @@
 #include <sodium.h>
 #include "cli.h"
 #include "exitcode.h"
+#include "lua_api.h"
+#include "lua_runtime.h"
+#include "options.h"
 #include "prompt.h"
 #include "redact.h"
+#include "registry.h"
 #include "secret.h"
+#include "signals.h"
 #include "vault.h"
 
 #define IMPORT_MAX (8u << 20)  /* about 50,000 rows */
@@ -737,12 +742,41 @@ static int run_passwd(int argc, char **argv)
 	return 0;
 }
 
+/* One account through pecctl.vault.reconcile; prints the outcome and
+ * returns 0 or the exit code of its error. */
+static int reconcile_one(lua_State *L, const char *key)
+{
+	struct pecctl_error err = { 0 };
+
+	lua_getglobal(L, "pecctl");
+	lua_getfield(L, -1, "vault");
+	lua_getfield(L, -1, "reconcile");
+	lua_pushstring(L, key);
+	if (runtime_pcall(L, 1, 2) != LUA_OK) {
+		runtime_report_error(L, -1, key);
+		lua_settop(L, 0);
+		return signals_interrupted() ? EXIT_INTERRUPTED : EXIT_SOFTWARE;
+	}
+	if (lua_istable(L, -2)) {
+		lua_getfield(L, -2, "message");
+		printf("%s: %s\n", key, lua_tostring(L, -1) ? lua_tostring(L, -1) : "done");
+		lua_settop(L, 0);
+		return 0;
+	}
+	lua_to_error(L, -1, &err);
+	lua_settop(L, 0);
+	fail(&err);
+	return exitcode_for_error(err.code);
+}
+
 static int run_reconcile(int argc, char **argv)
 {
 	struct pecctl_error err = { 0 };
 	const char *account = NULL;
 	struct vault_info *info;
-	size_t count, pending = 0;
+	size_t count, pending = 0, known = 0;
+	int code = 0;
+	lua_State *L;
 
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-' && argv[i][1])
@@ -754,36 +788,43 @@ static int run_reconcile(int argc, char **argv)
 	if (vault_list(&info, &count, &err) != 0)
 		return fail(&err);
 	for (size_t i = 0; i < count; i++) {
+		if (account && strcmp(account, info[i].key) != 0)
+			continue;
+		known++;
+		pending += info[i].has_pending;
+	}
+	if (account && !known) {
+		free(info);
+		pecctl_error_set(&err, "noinput", "");
+		snprintf(err.message, sizeof(err.message),
+			 "the vault has no entry %s ('pecctl vault list' shows them)", account);
+		return fail(&err);
+	}
+	if (!pending) {
+		free(info);
+		fprintf(stderr, "%s: nothing to reconcile\n", account ? account : "no entry has a pending password");
+		return 0;
+	}
+	if (!(L = runtime_new())) {
+		free(info);
+		return EXIT_SOFTWARE;
+	}
+	plugins_load_path(pecctl_opts.plugin_path);
+	signals_install();
+	for (size_t i = 0; i < count && !signals_interrupted(); i++) {
+		int one;
+
 		if (!info[i].has_pending || (account && strcmp(account, info[i].key) != 0))
 			continue;
-		pending++;
-		printf("%s: pending password from operation %s, staged %s: not yet checked against the portal\n",
-		       info[i].key, info[i].op, info[i].pending_time);
+		one = reconcile_one(L, info[i].key);
+		if (one && !code)
+			code = one;
 	}
-	if (account && !pending) {
-		int known = 0;
-		for (size_t i = 0; i < count; i++)
-			known |= strcmp(account, info[i].key) == 0;
-		free(info);
-		if (!known) {
-			pecctl_error_set(&err, "noinput", "");
-			snprintf(err.message, sizeof(err.message),
-				 "the vault has no entry %s ('pecctl vault list' shows them)", account);
-			return fail(&err);
-		}
-		fprintf(stderr, "%s has nothing pending: nothing to reconcile\n", account);
-		return cli_finish_stdout(0);
-	}
+	runtime_close(L);
 	free(info);
-	if (!pending) {
-		fprintf(stderr, "no entry has a pending password: nothing to reconcile\n");
-		return cli_finish_stdout(0);
-	}
-	fprintf(stderr,
-		"pecctl vault reconcile: checking against the portal is not wired in yet; for each account above, "
-		"log in with 'pecctl run verify-login --account ACCOUNT --secret REF' using the pending password "
-		"('pecctl vault get --pending ACCOUNT') and then the current one\n");
-	return cli_finish_stdout(EXIT_UNKNOWN_OUTCOME);
+	if (signals_interrupted())
+		code = EXIT_INTERRUPTED;
+	return cli_finish_stdout(code);
 }
 
 static const struct vault_sub subs[] = {
@@ -846,9 +887,11 @@ static const struct vault_sub subs[] = {
 	{ "reconcile",
 	  "usage: pecctl vault reconcile [ACCOUNT]\n"
 	  "\n"
-	  "List the entries whose password change was staged but never confirmed (the portal may\n"
-	  "hold either the pending or the current password). Exits 0 when nothing is pending,\n"
-	  "23 when something is.\n",
+	  "For each entry (or ACCOUNT) whose password change was staged but never confirmed,\n"
+	  "log in with the pending password, then with the current one, and keep the one that\n"
+	  "works: two logins at most, below any lockout threshold. Global options such as\n"
+	  "--sandbox and --provider apply. Exits 0 when every entry is settled; otherwise the\n"
+	  "exit code of the first that is not (77: neither password logs in; 75: try later).\n",
 	  run_reconcile },
 };
 

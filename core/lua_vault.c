@@ -7,11 +7,18 @@
  *   pecctl.vault.get(key)                   -> secret | nil, err (the current password)
  *   pecctl.vault.pending(key)               -> secret, op_id | nil (none) | nil, err
  *   pecctl.vault.available()                -> boolean, path    (the vault file exists)
+ *   pecctl.vault.list()                     -> { {key=, current=, previous=, pending=,
+ *                                                 op=, time=, updated=}, ... } | nil, err
+ *   pecctl.vault.reconcile(key [, provider]) -> result | nil, err
+ *        log in with the pending password, then the current one, keep the one
+ *        that works; result.outcome is "nothing", "promoted" or "discarded"
+ *        (core/lua/reconcile.lua)
  *
  * The passphrase is asked once per process (PECCTL_VAULT_PASSPHRASE_FILE,
  * PECCTL_VAULT_PASSPHRASE, the terminal); the derived key is cached, so a
  * rotation's three writes cost one key derivation.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "lua_api.h"
 #include "secret.h"
@@ -101,6 +108,59 @@ static int vault_lua_available(lua_State *L)
 	return 2;
 }
 
+static int vault_lua_list(lua_State *L)
+{
+	struct pecctl_error err = { 0 };
+	struct vault_info *info;
+	size_t count;
+
+	luaL_checkstack(L, 4, NULL);
+	if (vault_list(&info, &count, &err) != 0)
+		return lua_push_error(L, &err);
+	/* info is plain malloc'd and holds no secret: a raise below leaks only it */
+	lua_createtable(L, (int)count, 0);
+	for (size_t i = 0; i < count; i++) {
+		lua_createtable(L, 0, 7);
+		lua_pushstring(L, info[i].key);
+		lua_setfield(L, -2, "key");
+		lua_pushboolean(L, info[i].has_current);
+		lua_setfield(L, -2, "current");
+		lua_pushboolean(L, info[i].has_previous);
+		lua_setfield(L, -2, "previous");
+		lua_pushboolean(L, info[i].has_pending);
+		lua_setfield(L, -2, "pending");
+		if (info[i].has_pending) {
+			lua_pushstring(L, info[i].op);
+			lua_setfield(L, -2, "op");
+			lua_pushstring(L, info[i].pending_time);
+			lua_setfield(L, -2, "time");
+		}
+		if (info[i].updated[0]) {
+			lua_pushstring(L, info[i].updated);
+			lua_setfield(L, -2, "updated");
+		}
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	free(info);
+	return 1;
+}
+
+/* The logic is Lua (it logs in through the provider): pecctl.reconcile. */
+static int vault_lua_reconcile(lua_State *L)
+{
+	luaL_checkstring(L, 1);
+	luaL_optstring(L, 2, NULL);
+	lua_settop(L, 2);
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "pecctl.reconcile");
+	lua_call(L, 1, 1);
+	lua_getfield(L, -1, "account");
+	lua_pushvalue(L, 1);
+	lua_pushvalue(L, 2);
+	lua_call(L, 2, 2);
+	return 2;
+}
+
 int lua_open_vault(lua_State *L)
 {
 	static const luaL_Reg functions[] = {
@@ -110,6 +170,8 @@ int lua_open_vault(lua_State *L)
 		{ "get", vault_lua_get },
 		{ "pending", vault_lua_pending },
 		{ "available", vault_lua_available },
+		{ "list", vault_lua_list },
+		{ "reconcile", vault_lua_reconcile },
 		{ NULL, NULL },
 	};
 

@@ -234,9 +234,6 @@ v vault list
 like "$out" "mario.rossi@pec.it +PENDING since .* \(operation op-1\)" "list shows the pending password and its operation"
 v vault get --pending mario.rossi@pec.it
 is "$out" "Rotated.2025-pec" "get --pending prints it"
-v vault reconcile
-is "$status" 23 "reconcile with something pending exits 23"
-like "$out" "mario.rossi@pec.it: pending password from operation op-1" "and lists it"
 v vault rm mario.rossi@pec.it
 is "$status" 65 "rm refuses an entry with a pending password"
 like "$err" "reconcile mario.rossi@pec.it" "and says to reconcile it first"

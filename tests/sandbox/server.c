@@ -428,7 +428,7 @@ struct server *server_start(const struct server_config *cfg, char *err, size_t e
 		return NULL;
 	struct server *srv = xcalloc(1, sizeof(*srv));
 	srv->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_TLS |
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_TLS |
 			MHD_USE_ERROR_LOG,
 		0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_LISTEN_SOCKET, fd,

@@ -68,12 +68,6 @@ enum code_result code_check(const char *id, const char *entered)
 	return CODE_WRONG;
 }
 
-const char *code_destination(const char *id)
-{
-	struct code *c = code_find(id);
-	return c ? c->to : NULL;
-}
-
 cJSON *outbox_json(const char *to)
 {
 	cJSON *list = cJSON_CreateArray();

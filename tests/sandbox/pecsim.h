@@ -29,7 +29,6 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 void buf_add_html(struct buf *b, const char *s);
 /* Replaces every occurrence of from with to; returns how many. */
 size_t buf_replace_all(struct buf *b, const char *from, const char *to);
-const char *buf_str(struct buf *b);
 
 struct kv {
 	char *key, *value;
@@ -122,9 +121,6 @@ struct server_config {
 struct server;
 struct server *server_start(const struct server_config *cfg, char *err, size_t errsize);
 void server_stop(struct server *srv);
-/* Serialises every handler: the state is one JSON tree. */
-void sim_lock(void);
-void sim_unlock(void);
 
 /* ---- tls.c: the sandbox CA and server certificate ---- */
 
@@ -184,7 +180,6 @@ struct session {
 	struct session *next;
 };
 
-const char *session_cookie_name(enum sim_host h);
 struct session *session_create(enum sim_host host);
 /* Finds the request's session (cookie, or bearer token on InfoCert),
  * dropping it when idle too long; sets rq->session. */
@@ -278,7 +273,6 @@ enum code_result { CODE_OK, CODE_WRONG, CODE_EXPIRED };
 
 const char *code_send(const char *to, const char *channel, const char *purpose);
 enum code_result code_check(const char *id, const char *entered);
-const char *code_destination(const char *id);
 cJSON *outbox_json(const char *to);
 void codes_clear(void);
 

@@ -22,15 +22,16 @@ struct server {
 	struct MHD_Daemon *daemon;
 };
 
+/* Serialises every handler: the state is one JSON tree. */
 static pthread_mutex_t state_mutex = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long next_conn_id;
 
-void sim_lock(void)
+static void sim_lock(void)
 {
 	pthread_mutex_lock(&state_mutex);
 }
 
-void sim_unlock(void)
+static void sim_unlock(void)
 {
 	pthread_mutex_unlock(&state_mutex);
 }

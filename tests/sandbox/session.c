@@ -17,11 +17,6 @@ static const char *const cookie_names[HOST_COUNT] = {
 	[HOST_INFOCERT] = "LMSESS",
 };
 
-const char *session_cookie_name(enum sim_host h)
-{
-	return cookie_names[h];
-}
-
 /* In milliseconds, so a test with a 1-second expiry waits just over 1 s. */
 static int64_t idle_limit_ms(enum sim_host h)
 {

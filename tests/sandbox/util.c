@@ -108,11 +108,6 @@ void buf_add_html(struct buf *b, const char *s)
 	}
 }
 
-const char *buf_str(struct buf *b)
-{
-	return b->data ? b->data : "";
-}
-
 size_t buf_replace_all(struct buf *b, const char *from, const char *to)
 {
 	size_t flen = strlen(from), count = 0;

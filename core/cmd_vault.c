@@ -585,7 +585,7 @@ static int run_import(int argc, char **argv)
 		else if (f[1].len == 0)
 			why = "the password is empty";
 		else if (f[1].len > VAULT_PASSWORD_MAX)
-			why = "the password is longer than 512 bytes";
+			why = "the password is longer than " VAULT_PASSWORD_MAX_TEXT " bytes";
 		for (size_t i = 0; !why && i < count; i++)
 			if (strcmp(pairs[i].key, f[0].text) == 0)
 				dup = lines[i];

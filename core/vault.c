@@ -253,9 +253,11 @@ static int transact(change_fn change, void *arg, struct pecctl_error *err)
 
 	pthread_mutex_lock(&vault_mutex);
 	path = current_path();
-	if (open_doc(path, &doc, err) != 0)
-		goto out;
-	vault_doc_release(&doc);
+	if (!key_valid) {
+		if (open_doc(path, &doc, err) != 0)
+			goto out;
+		vault_doc_release(&doc);
+	}
 	if ((fd = vault_lock_acquire(path, err)) < 0)
 		goto out;
 	if (open_doc(path, &doc, err) == 0) {

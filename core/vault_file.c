@@ -16,6 +16,7 @@
  * The whole header is the AEAD's additional data, so changing any byte of
  * it (parameters included) makes the file fail authentication.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -439,6 +440,26 @@ static long lock_holder(int fd)
 	return pid;
 }
 
+/* Temporary files of writers that died mid-write (SIGKILL, power loss):
+ * with the lock held no live writer has one, so any left is stale. */
+static void remove_stale_temps(const char *path)
+{
+	char dir[PATH_MAX], prefix[NAME_MAX + 8], stale[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	struct dirent *de;
+	DIR *d;
+
+	dir_of(path, dir, sizeof(dir));
+	snprintf(prefix, sizeof(prefix), "%s.tmp-", base ? base + 1 : path);
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 &&
+		    snprintf(stale, sizeof(stale), "%s/%s", dir, de->d_name) < (int)sizeof(stale))
+			unlink(stale);
+	closedir(d);
+}
+
 int vault_lock_acquire(const char *path, struct pecctl_error *err)
 {
 	char lock_path[PATH_MAX], pid[32];
@@ -480,6 +501,7 @@ int vault_lock_acquire(const char *path, struct pecctl_error *err)
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
 		/* the pid only makes the "locked" message friendlier */
 	}
+	remove_stale_temps(path);
 	return fd;
 }
 

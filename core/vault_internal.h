@@ -18,10 +18,14 @@ struct vault_entry {
 	unsigned char has_current, has_previous, has_pending;
 };
 
-/* The decrypted vault: entries in one sodium_malloc'd array. */
+/* The decrypted vault: entries in one sodium_malloc'd array, found by an
+ * open-addressing hash of their keys (slots hold entry index + 1; keys
+ * are account names, not secrets, so the index lives on the plain heap). */
 struct vault_doc {
 	struct vault_entry *entries;
 	size_t count, cap;
+	uint32_t *slots;
+	size_t nslots;  /* a power of two, more than twice count */
 };
 
 void vault_doc_init(struct vault_doc *doc);

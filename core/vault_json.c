@@ -14,21 +14,58 @@ void vault_doc_init(struct vault_doc *doc)
 {
 	doc->entries = NULL;
 	doc->count = doc->cap = 0;
+	doc->slots = NULL;
+	doc->nslots = 0;
 }
 
 void vault_doc_release(struct vault_doc *doc)
 {
 	if (doc->entries)
 		sodium_free(doc->entries);  /* zeroes first */
+	free(doc->slots);
 	vault_doc_init(doc);
+}
+
+static size_t key_hash(const char *key)
+{
+	size_t h = 1469598103934665603u;  /* FNV-1a */
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211u;
+	return h;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static uint32_t *slot_for(const struct vault_doc *doc, const char *key)
+{
+	size_t mask = doc->nslots - 1;
+
+	for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
+		uint32_t *slot = &doc->slots[i];
+		if (!*slot || strcmp(doc->entries[*slot - 1].key, key) == 0)
+			return slot;
+	}
+}
+
+static void reindex(struct vault_doc *doc, size_t nslots)
+{
+	free(doc->slots);
+	doc->slots = calloc(nslots, sizeof(*doc->slots));
+	if (!doc->slots)
+		abort();
+	doc->nslots = nslots;
+	for (size_t i = 0; i < doc->count; i++)
+		*slot_for(doc, doc->entries[i].key) = (uint32_t)(i + 1);
 }
 
 struct vault_entry *vault_doc_find(struct vault_doc *doc, const char *key)
 {
-	for (size_t i = 0; i < doc->count; i++)
-		if (strcmp(doc->entries[i].key, key) == 0)
-			return &doc->entries[i];
-	return NULL;
+	uint32_t *slot;
+
+	if (!doc->count)
+		return NULL;
+	slot = slot_for(doc, key);
+	return *slot ? &doc->entries[*slot - 1] : NULL;
 }
 
 struct vault_entry *vault_doc_add(struct vault_doc *doc, const char *key)
@@ -51,6 +88,10 @@ struct vault_entry *vault_doc_add(struct vault_doc *doc, const char *key)
 	e = &doc->entries[doc->count++];
 	memset(e, 0, sizeof(*e));
 	snprintf(e->key, sizeof(e->key), "%s", key);
+	if (doc->nslots < 2 * doc->count + 2)
+		reindex(doc, doc->nslots ? doc->nslots * 4 : 64);
+	else
+		*slot_for(doc, e->key) = (uint32_t)doc->count;
 	return e;
 }
 
@@ -61,6 +102,7 @@ void vault_doc_delete(struct vault_doc *doc, struct vault_entry *entry)
 	memmove(entry, entry + 1, (doc->count - i - 1) * sizeof(*entry));
 	doc->count--;
 	sodium_memzero(&doc->entries[doc->count], sizeof(*entry));
+	reindex(doc, doc->nslots);  /* indices after i moved down */
 }
 
 /* ---- reading ---- */
@@ -394,11 +436,32 @@ static int read_entries(struct reader *r, struct vault_doc *doc)
 	return expect(r, '}');
 }
 
+/* Room for every entry at once: growing by doubling would copy, clear and
+ * lock megabytes of secure memory for a large vault. Each entry written
+ * has one "current" field. */
+static void reserve(struct vault_doc *doc, const char *text, size_t len)
+{
+	static const char field[] = "\"current\":";
+	size_t n = 0;
+
+	for (const char *p = text, *end = text + len;
+	     (p = memmem(p, (size_t)(end - p), field, sizeof(field) - 1)); p += sizeof(field) - 1)
+		n++;
+	if (n > 16) {
+		doc->entries = sodium_malloc(n * sizeof(*doc->entries));
+		if (!doc->entries)
+			abort();
+		doc->cap = n;
+	}
+}
+
 int vault_doc_decode(struct vault_doc *doc, const char *text, size_t len, const char **why)
 {
 	struct reader r = { text, text + len, NULL };
 	char name[32];
 	int seen = 0;
+
+	reserve(doc, text, len);
 
 	if (expect(&r, '{') != 0)
 		goto bad;

@@ -58,6 +58,18 @@ like "$err" "no entry nobody@pec.it" "and names the key"
 v vault get
 is "$status" 64 "get without a key is a usage error"
 
+touch "$VAULT.tmp-AbC123"; chmod 600 "$VAULT.tmp-AbC123"
+v_in "$PW2" vault set mario.rossi@pec.it
+ok "$([ ! -e "$VAULT.tmp-AbC123" ]; echo $?)" "a temporary file left by a killed writer is removed by the next write"
+
+odd=$(printf 'P\303\244ss "w\\rd"\tx/\342\202\254{}')
+v_in "$odd" vault set odd@pec.it
+v vault get odd@pec.it
+is "$out" "$odd" "quotes, backslashes, a tab and UTF-8 in a password come back byte for byte"
+v_in "$(printf 'x%.0s' $(seq 1 257))" vault set long@pec.it
+is "$status" 65 "a password over 256 bytes is refused"
+v vault rm odd@pec.it
+
 # list
 v_in "$PW3" vault set anna.bianchi@legalmail.it
 v vault list

@@ -3,7 +3,7 @@
 # messages, push approvals (approved, denied, expired), codes by email and
 # SMS, unknown outcomes and a portal that changed. The assertions are in
 # tests/lua/aruba_ops.lua; this file sets the stage: the emulator, an OTP
-# command reading the emulator's outbox, and a helper denying pushes on cue.
+# command reading the emulator's outbox, and a phone that denies a push.
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$PECCTL_BIN" ] || skip_all "$PECCTL_BIN is not built"
@@ -26,18 +26,24 @@ curl -sS --cacert "$SIM_CA" --connect-to "gestionemail.pec.it:443:$SIM" -G \
 EOF
 chmod 755 "$T/otp.sh"
 
-# The phone: while $T/deny exists, every pending push is denied.
-(
-	while :; do
-		if [ -f "$T/deny" ]; then
-			for id in $(admin GET /__sandbox/push | grep -o '"id":"[0-9a-f]*"' | cut -d'"' -f4); do
-				admin POST "/__sandbox/push/$id/deny" >/dev/null
-			done
-		fi
-		sleep 0.1
-	done
-) >/dev/null 2>&1 &
-_pids="$_pids $!"
+# The phone: deny-next.sh denies the next push that appears (it waits up to
+# 10 s for one), so a test denies exactly the push it means to.
+cat >"$T/deny-next.sh" <<EOF
+#!/bin/sh
+admin() {
+	curl -sS --cacert "$SIM_CA" --connect-to "gestionemail.pec.it:443:$SIM" -X "\$1" \\
+		"https://gestionemail.pec.it\$2"
+}
+i=0
+while [ \$i -lt 100 ]; do
+	id=\$(admin GET /__sandbox/push | grep -o '"id":"[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+	if [ -n "\$id" ]; then admin POST "/__sandbox/push/\$id/deny"; exit 0; fi
+	i=\$((i + 1))
+	sleep 0.1
+done
+exit 1
+EOF
+chmod 755 "$T/deny-next.sh"
 
 run_sim --otp-command "$T/otp.sh" script "$TOP/tests/lua/aruba_ops.lua" "$T"
 printf '%s\n' "$out"

@@ -26,7 +26,9 @@ const char *batch_status_name(enum batch_status s);
 struct batch_limit {
 	char name[64];
 	double rate;            /* logins per second; 0 = no limit */
-	double tokens, burst;
+	double rate_max;        /* the provider's own (or configured) rate */
+	int rate_slowed;        /* rate is below rate_max after 429s */
+	double tokens, burst, burst_max;
 	double refilled_at;     /* monotonic seconds */
 	int max_concurrency;    /* 0 = no limit */
 	int in_flight;

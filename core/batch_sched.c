@@ -90,9 +90,11 @@ static struct batch_limit *limit_for(struct batch *b, const char *provider)
 	if (config_limit(provider, "max_concurrency") >= 0)
 		conc = config_limit(provider, "max_concurrency");
 	l->rate = lpm > 0 ? (double)lpm / 60.0 : 0.0;
+	l->rate_max = l->rate;
 	/* A small burst, so a batch starts at once yet stays under the
 	 * portal's per-minute window: a tenth of a minute's logins. */
 	l->burst = lpm >= 10 ? (double)lpm / 10.0 : 1.0;
+	l->burst_max = l->burst;
 	l->tokens = l->burst;
 	l->refilled_at = batch_now();
 	l->max_concurrency = (int)conc;
@@ -222,9 +224,25 @@ void batch_job_done(struct batch *b, struct batch_job *job)
 	pthread_mutex_lock(&b->lock);
 	b->running--;
 	if (job->limit) {
-		job->limit->in_flight--;
-		if (job->status == BATCH_OK && job->limit->backoffs > 0)
-			job->limit->backoffs--;
+		struct batch_limit *l = job->limit;
+
+		l->in_flight--;
+		if (job->status == BATCH_OK && l->rate_slowed) {
+			/* the storm is over: back towards the provider's own pace */
+			l->rate *= 1.1;
+			if (l->rate_max > 0 && l->rate >= l->rate_max) {
+				l->rate = l->rate_max;
+				l->rate_slowed = 0;
+			} else if (l->rate_max == 0 && l->rate >= 10.0) {
+				l->rate = 0;
+				l->rate_slowed = 0;
+			}
+			if (!l->rate_slowed) {
+				l->burst = l->burst_max;
+				if (l->backoffs > 0)
+					l->backoffs--;
+			}
+		}
 	}
 	if (job->status == BATCH_FAILED && strcmp(job->code, PECCTL_E_RATE_LIMITED) == 0 &&
 	    job->attempts < BATCH_MAX_ATTEMPTS && !b->stopping && !signals_interrupted()) {
@@ -263,8 +281,12 @@ void batch_throttle(struct batch *b, struct batch_limit *l, double retry_after_s
 		pause = retry_after_s;
 	if (pause > BATCH_BACKOFF_MAX_S)
 		pause = BATCH_BACKOFF_MAX_S;
-	/* several workers see the same storm: one pause, not one each */
-	if (l->paused_until < now + pause * 0.5) {
+	if (l->paused_until > now) {
+		/* another worker's 429 from the same storm: one pause, not one
+		 * each, but at least as long as the portal asks */
+		if (now + retry_after_s > l->paused_until)
+			l->paused_until = now + retry_after_s;
+	} else {
 		l->paused_until = now + pause;
 		l->backoffs++;
 		/* and slower afterwards: half the rate it had */
@@ -274,6 +296,7 @@ void batch_throttle(struct batch *b, struct batch_limit *l, double retry_after_s
 		l->burst = 1.0;
 		l->tokens = 0;
 		l->refilled_at = l->paused_until;
+		l->rate_slowed = 1;
 		log_printf(PECCTL_LOG_INFO, l->name,
 			   "the portal asks to slow down: no new %s mailbox for %.0f s, then %.1f logins "
 			   "a minute", l->name, pause, l->rate * 60.0);

@@ -344,6 +344,7 @@ static int run_list(int argc, char **argv)
 				p = cJSON_AddObjectToObject(o, "pending");
 				cJSON_AddStringToObject(p, "op", info[i].op);
 				cJSON_AddStringToObject(p, "time", info[i].pending_time);
+				cJSON_AddNumberToObject(p, "failed_logins", info[i].failed_logins);
 			} else {
 				cJSON_AddNullToObject(o, "pending");
 			}
@@ -364,9 +365,13 @@ static int run_list(int argc, char **argv)
 		for (size_t i = 0; i < count; i++) {
 			const struct vault_info *e = &info[i];
 			printf("%-*s  ", (int)width, e->key);
+			char failed[48] = "";
+			if (e->failed_logins)
+				snprintf(failed, sizeof(failed), ", %d failed login%s", e->failed_logins,
+					 e->failed_logins == 1 ? "" : "s");
 			if (e->has_pending)
-				printf("PENDING since %s (operation %s): run 'pecctl vault reconcile %s'\n",
-				       e->pending_time, e->op, e->key);
+				printf("PENDING since %s (operation %s%s): run 'pecctl vault reconcile %s'\n",
+				       e->pending_time, e->op, failed, e->key);
 			else
 				printf("ok, updated %s%s\n", e->updated[0] ? e->updated : "(unknown)",
 				       e->has_previous ? ", previous kept" : "");
@@ -744,7 +749,7 @@ static int run_passwd(int argc, char **argv)
 
 /* One account through pecctl.vault.reconcile; prints the outcome and
  * returns 0 or the exit code of its error. */
-static int reconcile_one(lua_State *L, const char *key)
+static int reconcile_one(lua_State *L, const char *key, int force)
 {
 	struct pecctl_error err = { 0 };
 
@@ -752,7 +757,9 @@ static int reconcile_one(lua_State *L, const char *key)
 	lua_getfield(L, -1, "vault");
 	lua_getfield(L, -1, "reconcile");
 	lua_pushstring(L, key);
-	if (runtime_pcall(L, 1, 2) != LUA_OK) {
+	lua_pushnil(L);
+	lua_pushboolean(L, force);
+	if (runtime_pcall(L, 3, 2) != LUA_OK) {
 		runtime_report_error(L, -1, key);
 		lua_settop(L, 0);
 		return signals_interrupted() ? EXIT_INTERRUPTED : EXIT_SOFTWARE;
@@ -775,10 +782,14 @@ static int run_reconcile(int argc, char **argv)
 	const char *account = NULL;
 	struct vault_info *info;
 	size_t count, pending = 0, known = 0;
-	int code = 0;
+	int code = 0, force = 0;
 	lua_State *L;
 
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0) {
+			force = 1;
+			continue;
+		}
 		if (argv[i][0] == '-' && argv[i][1])
 			return usage_error("unknown option '%s'", argv[i]);
 		if (account)
@@ -816,7 +827,7 @@ static int run_reconcile(int argc, char **argv)
 
 		if (!info[i].has_pending || (account && strcmp(account, info[i].key) != 0))
 			continue;
-		one = reconcile_one(L, info[i].key);
+		one = reconcile_one(L, info[i].key, force);
 		if (one && !code)
 			code = one;
 	}
@@ -885,13 +896,15 @@ static const struct vault_sub subs[] = {
 	  "read from --new-passphrase-file or $PECCTL_VAULT_NEW_PASSPHRASE.\n",
 	  run_passwd },
 	{ "reconcile",
-	  "usage: pecctl vault reconcile [ACCOUNT]\n"
+	  "usage: pecctl vault reconcile [--force] [ACCOUNT]\n"
 	  "\n"
 	  "For each entry (or ACCOUNT) whose password change was staged but never confirmed,\n"
 	  "log in with the pending password, then with the current one, and keep the one that\n"
-	  "works: two logins at most, below any lockout threshold. Global options such as\n"
-	  "--sandbox and --provider apply. Exits 0 when every entry is settled; otherwise the\n"
-	  "exit code of the first that is not (77: neither password logs in; 75: try later).\n",
+	  "works. Failed logins are counted in the vault; once 2 have failed for a pending\n"
+	  "password, reconcile stops (exit 20) rather than risk the portal's lockout, until\n"
+	  "--force after a person has checked. Global options such as --sandbox and --provider\n"
+	  "apply. Exits 0 when every entry is settled; otherwise the exit code of the first\n"
+	  "that is not (77: neither password logs in; 75: try later; 20: a person must look).\n",
 	  run_reconcile },
 };
 

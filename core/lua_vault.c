@@ -5,11 +5,14 @@
  *   pecctl.vault.promote(key, op_id)        -> true | nil, err  (pending -> current)
  *   pecctl.vault.discard(key, op_id)        -> true | nil, err  (pending dropped)
  *   pecctl.vault.get(key)                   -> secret | nil, err (the current password)
- *   pecctl.vault.pending(key)               -> secret, op_id | nil (none) | nil, err
+ *   pecctl.vault.pending(key)               -> secret, op_id, failed_logins | nil (none) | nil, err
+ *   pecctl.vault.note_failed_logins(key, op_id [, n]) -> true | nil, err
+ *        n logins failed while checking which password the portal holds;
+ *        reconcile stops trying after 2 (portals lock after 3 to 5)
  *   pecctl.vault.available()                -> boolean, path    (the vault file exists)
  *   pecctl.vault.list()                     -> { {key=, current=, previous=, pending=,
  *                                                 op=, time=, updated=}, ... } | nil, err
- *   pecctl.vault.reconcile(key [, provider]) -> result | nil, err
+ *   pecctl.vault.reconcile(key [, provider [, force]]) -> result | nil, err
  *        log in with the pending password, then the current one, keep the one
  *        that works; result.outcome is "nothing", "promoted" or "discarded"
  *        (core/lua/reconcile.lua)
@@ -98,7 +101,19 @@ static int vault_lua_pending(lua_State *L)
 	}
 	lua_push_secret(L, s);
 	lua_pushstring(L, op);
-	return 2;
+	lua_pushinteger(L, vault_failed_logins(key));
+	return 3;
+}
+
+static int vault_lua_note_failed_logins(lua_State *L)
+{
+	const char *key = luaL_checkstring(L, 1);
+	const char *op = luaL_checkstring(L, 2);
+	lua_Integer count = luaL_optinteger(L, 3, 1);
+	struct pecctl_error err = { 0 };
+
+	luaL_argcheck(L, count >= 1 && count <= 100, 3, "between 1 and 100");
+	return push_result(L, vault_note_failed_logins(key, op, (int)count, &err), &err);
 }
 
 static int vault_lua_available(lua_State *L)
@@ -134,6 +149,8 @@ static int vault_lua_list(lua_State *L)
 			lua_setfield(L, -2, "op");
 			lua_pushstring(L, info[i].pending_time);
 			lua_setfield(L, -2, "time");
+			lua_pushinteger(L, info[i].failed_logins);
+			lua_setfield(L, -2, "failed_logins");
 		}
 		if (info[i].updated[0]) {
 			lua_pushstring(L, info[i].updated);
@@ -150,14 +167,15 @@ static int vault_lua_reconcile(lua_State *L)
 {
 	luaL_checkstring(L, 1);
 	luaL_optstring(L, 2, NULL);
-	lua_settop(L, 2);
+	lua_settop(L, 3);
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "pecctl.reconcile");
 	lua_call(L, 1, 1);
 	lua_getfield(L, -1, "account");
 	lua_pushvalue(L, 1);
 	lua_pushvalue(L, 2);
-	lua_call(L, 2, 2);
+	lua_pushboolean(L, lua_toboolean(L, 3));
+	lua_call(L, 3, 2);
 	return 2;
 }
 
@@ -172,6 +190,7 @@ int lua_open_vault(lua_State *L)
 		{ "available", vault_lua_available },
 		{ "list", vault_lua_list },
 		{ "reconcile", vault_lua_reconcile },
+		{ "note_failed_logins", vault_lua_note_failed_logins },
 		{ NULL, NULL },
 	};
 

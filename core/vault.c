@@ -395,6 +395,7 @@ int vault_list(struct vault_info **out, size_t *count, struct pecctl_error *err)
 			snprintf(info[i].op, sizeof(info[i].op), "%s", e->has_pending ? e->op : "");
 			snprintf(info[i].pending_time, sizeof(info[i].pending_time), "%s",
 				 e->has_pending ? e->pending_time : "");
+			info[i].failed_logins = e->has_pending ? (int)e->failed_logins : 0;
 			snprintf(info[i].updated, sizeof(info[i].updated), "%s", e->updated);
 		}
 		qsort(info, doc.count, sizeof(*info), info_cmp);
@@ -469,6 +470,7 @@ struct vault_secret_value {
 	const char *key, *password, *op;
 	size_t len;
 	int force;
+	int count;
 };
 
 static void copy_password(char *dst, const char *src, size_t len)
@@ -502,7 +504,7 @@ static int change_set(struct vault_doc *doc, void *arg, struct pecctl_error *err
 
 int vault_set(const char *k, const char *password, size_t len, struct pecctl_error *err)
 {
-	struct vault_secret_value v = { k, password, NULL, len, 0 };
+	struct vault_secret_value v = { .key = k, .password = password, .op = NULL, .len = len, .force = 0 };
 
 	if (check_key(k, err) != 0 || check_password(k, password, len, err) != 0)
 		return -1;
@@ -568,7 +570,7 @@ static int change_remove(struct vault_doc *doc, void *arg, struct pecctl_error *
 
 int vault_remove(const char *k, int force, struct pecctl_error *err)
 {
-	struct vault_secret_value v = { k, NULL, NULL, 0, force };
+	struct vault_secret_value v = { .key = k, .password = NULL, .op = NULL, .len = 0, .force = force };
 
 	if (check_key(k, err) != 0)
 		return -1;
@@ -658,6 +660,8 @@ static int change_stage(struct vault_doc *doc, void *arg, struct pecctl_error *e
 			     v->key, e->op, e->pending_time, v->key);
 		return -1;
 	}
+	if (!e->has_pending || strlen(e->pending) != v->len || memcmp(e->pending, v->password, v->len) != 0)
+		e->failed_logins = 0;  /* a new password has had no failed login yet */
 	copy_password(e->pending, v->password, v->len);
 	snprintf(e->op, sizeof(e->op), "%s", v->op);
 	vault_now(e->pending_time);
@@ -668,7 +672,7 @@ static int change_stage(struct vault_doc *doc, void *arg, struct pecctl_error *e
 int vault_stage_pending(const char *k, const char *password, size_t len, const char *op_id,
 			struct pecctl_error *err)
 {
-	struct vault_secret_value v = { k, password, op_id, len, 0 };
+	struct vault_secret_value v = { .key = k, .password = password, .op = op_id, .len = len, .force = 0 };
 
 	if (check_key(k, err) != 0 || check_password(k, password, len, err) != 0 || check_op(op_id, err) != 0)
 		return -1;
@@ -698,6 +702,7 @@ static void clear_pending(struct vault_entry *e)
 	sodium_memzero(e->pending, sizeof(e->pending));
 	e->op[0] = e->pending_time[0] = '\0';
 	e->has_pending = 0;
+	e->failed_logins = 0;
 }
 
 static int change_promote(struct vault_doc *doc, void *arg, struct pecctl_error *err)
@@ -720,11 +725,52 @@ static int change_promote(struct vault_doc *doc, void *arg, struct pecctl_error 
 
 int vault_promote_pending(const char *k, const char *op_id, struct pecctl_error *err)
 {
-	struct vault_secret_value v = { k, NULL, op_id, 0, 0 };
+	struct vault_secret_value v = { .key = k, .password = NULL, .op = op_id, .len = 0, .force = 0 };
 
 	if (check_key(k, err) != 0 || check_op(op_id, err) != 0)
 		return -1;
 	return transact(change_promote, &v, err);
+}
+
+static int change_note_failed(struct vault_doc *doc, void *arg, struct pecctl_error *err)
+{
+	const struct vault_secret_value *v = arg;
+	struct vault_entry *e = pending_of(doc, v->key, v->op, err);
+
+	if (!e)
+		return -1;
+	e->failed_logins += (unsigned)v->count;
+	return 0;
+}
+
+int vault_note_failed_logins(const char *k, const char *op_id, int count, struct pecctl_error *err)
+{
+	struct vault_secret_value v = { .key = k, .op = op_id, .count = count };
+
+	if (check_key(k, err) != 0 || check_op(op_id, err) != 0)
+		return -1;
+	if (count < 1 || count > 100) {
+		vault_errorf(err, "usage", "a count of failed logins is between 1 and 100");
+		return -1;
+	}
+	return transact(change_note_failed, &v, err);
+}
+
+int vault_failed_logins(const char *k)
+{
+	struct pecctl_error err = { 0 };
+	struct vault_doc doc;
+	struct vault_entry *e;
+	int n = 0;
+
+	pthread_mutex_lock(&vault_mutex);
+	if (open_doc(current_path(), &doc, &err) == 0) {
+		if ((e = vault_doc_find(&doc, k)) && e->has_pending)
+			n = (int)e->failed_logins;
+		vault_doc_release(&doc);
+	}
+	pthread_mutex_unlock(&vault_mutex);
+	return n;
 }
 
 static int change_discard(struct vault_doc *doc, void *arg, struct pecctl_error *err)
@@ -742,7 +788,7 @@ static int change_discard(struct vault_doc *doc, void *arg, struct pecctl_error 
 
 int vault_discard_pending(const char *k, const char *op_id, struct pecctl_error *err)
 {
-	struct vault_secret_value v = { k, NULL, op_id, 0, 0 };
+	struct vault_secret_value v = { .key = k, .password = NULL, .op = op_id, .len = 0, .force = 0 };
 
 	if (check_key(k, err) != 0 || check_op(op_id, err) != 0)
 		return -1;

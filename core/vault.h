@@ -65,6 +65,7 @@ struct vault_info {
 	int has_current, has_previous, has_pending;
 	char op[VAULT_OP_MAX + 1];   /* of the pending password */
 	char pending_time[24];       /* ISO 8601 UTC */
+	int failed_logins;           /* spent checking the pending password (reconcile) */
 	char updated[24];
 };
 /* Every entry, sorted by key; *out is freed with free(). */
@@ -75,6 +76,8 @@ enum vault_slot { VAULT_CURRENT, VAULT_PREVIOUS, VAULT_PENDING };
  * VAULT_PENDING, op (when not NULL, VAULT_OP_MAX + 1 bytes) receives the
  * operation id. NULL and err: noinput when the key or slot is empty. */
 struct secret *vault_get(const char *key, enum vault_slot slot, char *op, struct pecctl_error *err);
+/* The failed logins noted against key's pending password (0 when none). */
+int vault_failed_logins(const char *key);
 
 /* Calls fn for every entry with a current password, in key order (export).
  * The password bytes live in locked memory only for the call. A non-zero
@@ -102,6 +105,10 @@ int vault_set_many(const struct vault_pair *pairs, size_t count, size_t *replace
  * pending (reconcile that first); the same op_id may stage again. */
 int vault_stage_pending(const char *key, const char *password, size_t len, const char *op_id,
 			struct pecctl_error *err);
+/* Count logins that failed while finding out which password the portal
+ * holds (op must be the pending one's): each brings the mailbox nearer
+ * its lockout, so reconcile stops trying once a few have been spent. */
+int vault_note_failed_logins(const char *key, const char *op_id, int count, struct pecctl_error *err);
 /* On a clear success: previous := current, current := pending. */
 int vault_promote_pending(const char *key, const char *op_id, struct pecctl_error *err);
 /* When the portal kept the old password: pending is dropped. */

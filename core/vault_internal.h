@@ -16,6 +16,7 @@ struct vault_entry {
 	char pending_time[24];
 	char updated[24];
 	unsigned char has_current, has_previous, has_pending;
+	unsigned failed_logins;  /* logins that failed while this pending password was checked */
 };
 
 /* The decrypted vault: entries in one sodium_malloc'd array, found by an

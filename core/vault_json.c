@@ -334,6 +334,23 @@ static int read_name(struct reader *r, char *name, size_t cap)
 	return expect(r, ':');
 }
 
+/* A small non-negative integer. */
+static int read_count(struct reader *r, unsigned *out)
+{
+	unsigned v = 0;
+	int digits = 0;
+
+	skip_space(r);
+	while (r->p < r->end && *r->p >= '0' && *r->p <= '9' && digits < 6) {
+		v = v * 10 + (unsigned)(*r->p++ - '0');
+		digits++;
+	}
+	if (!digits)
+		return fail(r, "expected a count");
+	*out = v;
+	return 0;
+}
+
 /* A string or null: *has says which. */
 static int read_optional(struct reader *r, char *out, size_t cap, unsigned char *has)
 {
@@ -371,6 +388,9 @@ static int read_pending(struct reader *r, struct vault_entry *e)
 				return -1;
 		} else if (strcmp(name, "time") == 0) {
 			if (read_optional(r, e->pending_time, sizeof(e->pending_time), &has) != 0)
+				return -1;
+		} else if (strcmp(name, "failed_logins") == 0) {
+			if (read_count(r, &e->failed_logins) != 0)
 				return -1;
 		} else if (skip_value(r, 2) != 0) {
 			return -1;
@@ -565,6 +585,11 @@ static void emit_doc(struct writer *w, const struct vault_doc *doc)
 			emit_string(w, e->op);
 			emit_lit(w, ",\"time\":");
 			emit_string(w, e->pending_time);
+			if (e->failed_logins) {
+				char n[40];
+				snprintf(n, sizeof(n), ",\"failed_logins\":%u", e->failed_logins);
+				emit_lit(w, n);
+			}
 			emit_lit(w, "}");
 		} else {
 			emit_lit(w, "null");

@@ -55,6 +55,19 @@ like "$err" "neither the pending password nor the current one logs in; both stay
 run_pecctl vault list
 like "$out" "$ADDR +PENDING since .*operation op-3" "the entry stays pending"
 
+like "$out" "operation op-3, 2 failed logins" "with the failed logins counted"
+run_sim vault reconcile
+cat "$T/err" >> "$T/all-stderr"
+is "$status" 20 "after 2 failed logins reconcile stops short of the lockout (exit 20)"
+like "$err" "2 logins with its passwords have failed already and another could lock the mailbox" "saying why"
+like "$err" "reconcile --force $ADDR" "and how to go on once a person has looked"
+run_sim vault reconcile --force
+cat "$T/err" >> "$T/all-stderr"
+is "$status" 77 "--force tries again"
+run_pecctl vault list --json
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["pending"]["failed_logins"])')" 4 \
+	"and counts two more failed logins"
+
 run_sim vault reconcile nobody@pec.it
 is "$status" 66 "reconcile of an unknown account exits 66"
 

@@ -3,6 +3,8 @@
 # export, passwd, the rotation API, vault: references, concurrent writers,
 # file modes, and no secret in any output but the one asked for.
 . "$(dirname "$0")/../lib.sh"
+# The system Python when there is one: version-manager shims start slowly.
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 
 # The KDF floor keeps the suite fast; secrets travel by env and stdin only.
 export PECCTL_NO_TTY=1 PECCTL_VAULT_KDF=interactive
@@ -26,7 +28,7 @@ is "$(mode_of "$VAULT")" 600 "the vault file is mode 0600"
 is "$(mode_of "$(dirname "$VAULT")")" 700 "its directory is mode 0700"
 head -c 8 "$VAULT" > "$T/magic"
 is "$(cat "$T/magic")" "PECCTLV1" "the file starts with the PECCTLV1 magic"
-kdf=$(python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); print(int.from_bytes(d[12:20],"big"), int.from_bytes(d[20:28],"big"))' "$VAULT")
+kdf=$("$PY" -c 'import sys; d=open(sys.argv[1],"rb").read(); print(int.from_bytes(d[12:20],"big"), int.from_bytes(d[20:28],"big"))' "$VAULT")
 is "$kdf" "2 67108864" "PECCTL_VAULT_KDF=interactive stores the floor (opslimit 2, 64 MiB)"
 cp "$VAULT" "$T/v0"
 v vault init
@@ -77,7 +79,7 @@ is "$status" 0 "list exits 0"
 like "$out" "anna.bianchi@legalmail.it +ok" "list shows each key and its state"
 like "$out" "mario.rossi@pec.it +ok, updated .*previous kept" "and whether a previous password is kept"
 v vault list --json
-is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(",".join(e["key"] for e in json.load(sys.stdin)))')" \
+is "$(printf '%s' "$out" | "$PY" -c 'import json,sys; print(",".join(e["key"] for e in json.load(sys.stdin)))')" \
 	"anna.bianchi@legalmail.it,mario.rossi@pec.it" "list --json gives the keys, sorted"
 
 # rm
@@ -146,8 +148,8 @@ PECCTL_VAULT="$T/copy" v vault export
 is "$out" "$(cat "$T/export.csv")" "and exports the same again"
 
 # the terminal: get and export refuse it, init asks twice
-if python3 -c 'import pty' 2>/dev/null; then
-	PTY="python3 $TOP/tests/tools/pty_run.py"
+if "$PY" -c 'import pty' 2>/dev/null; then
+	PTY="$PY $TOP/tests/tools/pty_run.py"
 	shown=$(env -u PECCTL_NO_TTY $PTY -- "$PECCTL_BIN" vault get mario.rossi@pec.it); st=$?
 	is "$st" 64 "get on a terminal refuses without --reveal"
 	unlike "$shown" "Bianchi" "and shows nothing secret"

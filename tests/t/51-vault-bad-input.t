@@ -4,6 +4,8 @@
 # a lock held by another process, loose permissions. Each gives a clear
 # error and its exit code, and the file stays byte-for-byte as it was.
 . "$(dirname "$0")/../lib.sh"
+# The system Python when there is one: version-manager shims start slowly.
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 
 export PECCTL_NO_TTY=1 PECCTL_VAULT_KDF=interactive PECCTL_VAULT_LOCK_TIMEOUT=1
 export PECCTL_VAULT_PASSPHRASE='Bad-input pass 1'
@@ -25,7 +27,7 @@ edit() {
 		case "$3" in -*) truncate -s "$(( $(stat -c %s "$1") $3 ))" "$1" ;; *) truncate -s "$3" "$1" ;; esac
 		return
 	fi
-	python3 - "$@" <<'PY'
+	"$PY" - "$@" <<'PY'
 import hashlib, sys
 path, action = sys.argv[1], sys.argv[2]
 d = bytearray(open(path, "rb").read())
@@ -75,7 +77,7 @@ attempt 65 "is damaged" "cut to the header and a tag"
 # One flipped bit at every header offset, and across the ciphertext: the
 # damaged copies are made in one go (python starts slowly).
 mkdir "$T/flips"
-python3 - "$T/good" "$T/flips" <<'PY'
+"$PY" - "$T/good" "$T/flips" <<'PY'
 import sys
 good = open(sys.argv[1], "rb").read()
 n = len(good)
@@ -137,7 +139,7 @@ run_pecctl vault get mario.rossi@pec.it
 is "$status:$out" "0:$SECRET" "readers do not wait for the lock (the file is replaced atomically)"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 
-python3 - "$VAULT.lock" "$T/holder.ready" <<'PY' &
+"$PY" - "$VAULT.lock" "$T/holder.ready" <<'PY' &
 import fcntl, os, sys, time
 f = open(sys.argv[1], "r+")
 fcntl.flock(f, fcntl.LOCK_EX)

@@ -560,12 +560,13 @@ static void repl_loop(lua_State *L)
 		status = compile_entry(L, chunk, len);
 		if (status == -1)
 			continue;  /* incomplete: read more with the continuation prompt */
-		if (repl_tty)
-			remember(chunk);
 		if (status != LUA_OK)
 			report(L, status);
 		else
 			evaluate(L, base);
+		/* after the run, so a secret it made is masked in the history too */
+		if (repl_tty)
+			remember(chunk);
 		lua_settop(L, base);
 		fflush(stdout);
 		len = 0;

@@ -235,11 +235,14 @@ static void mask_json(cJSON *item)
 		if (c->string && har_sensitive_name(c->string, strlen(c->string)) &&
 		    !cJSON_IsObject(c) && !cJSON_IsArray(c) && !cJSON_IsNull(c)) {
 			cJSON *m = cJSON_CreateString(HAR_MASK);
-			if (m)
-				cJSON_ReplaceItemViaPointer(item, c, m);
-			c = m;
-			if (!c)
+			if (!m)
 				return;
+			/* the key moves over; c is freed by the replacement */
+			m->string = c->string;
+			c->string = NULL;
+			m->type |= c->type & cJSON_StringIsConst;
+			cJSON_ReplaceItemViaPointer(item, c, m);
+			c = m;
 			continue;
 		}
 		mask_json(c);

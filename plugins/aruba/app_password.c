@@ -84,7 +84,7 @@ int aruba_op_app_password_status(struct pecctl_call *call, const cJSON *args, cJ
 	int rc;
 
 	(void)args;
-	rc = aruba_open(call, ARUBA_ACCOUNT, app_password_path(call), &page, err);
+	rc = aruba_open(call, ARUBA_ACCOUNT, NULL, app_password_path(call), &page, err);
 	if (rc == 0)
 		rc = read_state(&page, result, err);
 	aruba_page_release(&page);
@@ -135,7 +135,7 @@ static int run_app_action(struct pecctl_call *call, const struct app_action *act
 
 	snprintf(what, sizeof(what), "app password %s", act->op);
 	snprintf(key, sizeof(key), "app_password_%s_action", act->op);
-	if (aruba_open(call, ARUBA_ACCOUNT, app_password_path(call), &page, err) != 0 ||
+	if (aruba_open(call, ARUBA_ACCOUNT, NULL, app_password_path(call), &page, err) != 0 ||
 	    read_state(&page, &before, err) != 0 ||
 	    check_state(act, cJSON_GetObjectItemCaseSensitive(before, "state")->valuestring, err) != 0)
 		goto out;

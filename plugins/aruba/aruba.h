@@ -41,6 +41,13 @@ char *aruba_resolve(const char *page_url, const char *href);
 /* printf into a fresh string; caller frees; NULL on out-of-memory. */
 char *aruba_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Who to log in as on a site; NULL fields mean the mailbox and its secret
+ * argument "password". */
+struct aruba_identity {
+	const char *user;
+	const char *password_arg;  /* name of the secret argument holding the password */
+};
+
 /* One fetched page: the response and, when it is HTML, its parsed tree. */
 struct aruba_page {
 	struct pecctl_response *resp;
@@ -65,10 +72,11 @@ int aruba_fetch(struct pecctl_call *call, const char *method, const char *url,
 int aruba_rate_limit_pause(struct pecctl_call *call, const struct aruba_page *page,
 			   const char *what, int *retries, struct pecctl_error *err);
 /* GET a page of `site` at `path` (already resolved through config) after
- * making sure the session is logged in there; logs in again once when the
- * portal sends us back to its login form (idle expiry, password change). */
-int aruba_open(struct pecctl_call *call, enum aruba_site site, const char *path,
-	       struct aruba_page *page, struct pecctl_error *err);
+ * making sure the session is logged in there as `who` (NULL: the mailbox);
+ * logs in again once when the portal sends us back to its login form (idle
+ * expiry, password change). */
+int aruba_open(struct pecctl_call *call, enum aruba_site site, const struct aruba_identity *who,
+	       const char *path, struct aruba_page *page, struct pecctl_error *err);
 /* The first string an XPath expression gives on the page, trimmed;
  * caller frees; NULL when none. */
 char *aruba_page_text(const struct aruba_page *page, const char *xpath);
@@ -128,7 +136,8 @@ struct aruba_step {
 	const char *form_id;   /* the form's id, NULL to match by action only */
 	const struct aruba_fill *fills;
 	size_t n_fills;
-	int anonymous;         /* the page is reachable without logging in (login forms) */
+	const struct aruba_identity *who;  /* logged in as; NULL: the mailbox */
+	int anonymous;         /* never log in for it (login forms, push pages) */
 };
 
 /*
@@ -163,14 +172,8 @@ int aruba_iso_date(const char *portal, char *out, size_t cap);
 
 /* ---- login.c: logins on each site, push approvals, session flags ---- */
 
-/* Who to log in as on a site; NULL fields mean the mailbox and its secret
- * argument "password". */
-struct aruba_identity {
-	const char *user;
-	const char *password_arg;  /* name of the secret argument holding the password */
-};
-
-/* Log in on site unless this session already is, as the mailbox. */
+/* Log in on site as the mailbox unless this session already is (another
+ * user's session there is ended first). */
 int aruba_ensure_login(struct pecctl_call *call, enum aruba_site site, struct pecctl_error *err);
 /* The same as someone else (postmaster, an Aruba account). */
 int aruba_ensure_login_as(struct pecctl_call *call, enum aruba_site site,

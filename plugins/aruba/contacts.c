@@ -76,7 +76,7 @@ int aruba_op_contacts_get(struct pecctl_call *call, const cJSON *args, cJSON **r
 	int rc;
 
 	(void)args;
-	rc = aruba_open(call, ARUBA_ACCOUNT,
+	rc = aruba_open(call, ARUBA_ACCOUNT, NULL,
 			aruba_config(call, ARUBA_ACCOUNT, "home_path", "/pec/home"), &page, err);
 	if (rc == 0)
 		rc = read_contacts(&page, result, err);

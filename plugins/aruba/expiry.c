@@ -78,7 +78,7 @@ int aruba_op_password_expiry_get(struct pecctl_call *call, const cJSON *args, cJ
 	int rc;
 
 	(void)args;
-	rc = aruba_open(call, ARUBA_ACCOUNT, expiry_form(call).path, &page, err);
+	rc = aruba_open(call, ARUBA_ACCOUNT, NULL, expiry_form(call).path, &page, err);
 	if (rc == 0)
 		rc = read_expiry(call, &page, result, err);
 	aruba_page_release(&page);

@@ -133,7 +133,7 @@ static int load_form_page(struct pecctl_call *call, const struct aruba_step *ste
 	int rc;
 
 	if (step->page && !step->anonymous)
-		return aruba_open(call, step->site, step->page, page, err);
+		return aruba_open(call, step->site, step->who, step->page, page, err);
 	url = step->page ? aruba_url(call, step->site, step->page) : strdup(given_url);
 	if (!url)
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");

@@ -96,7 +96,7 @@ int aruba_op_access_history(struct pecctl_call *call, const cJSON *args, cJSON *
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	entries = cJSON_CreateArray();
 	while (url && pages < max_pages) {
-		if (aruba_open(call, site, url, &page, err) != 0)
+		if (aruba_open(call, site, NULL, url, &page, err) != 0)
 			goto out;
 		if (!aruba_page_has(&page, "//table[@id='storico']")) {
 			aruba_portal_changed(err, &page, "the access history (table#storico)");

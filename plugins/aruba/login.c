@@ -365,14 +365,6 @@ static int login_as(struct pecctl_call *call, enum aruba_site site, const char *
 	return remember_login(call, site, user, password_arg, err);
 }
 
-int aruba_ensure_login(struct pecctl_call *call, enum aruba_site site, struct pecctl_error *err)
-{
-	struct aruba_session *s = session_of(call, 0);
-
-	if (s && s->user[site])
-		return 0;
-	return login_as(call, site, aruba_host->account(call), "password", err);
-}
 
 int aruba_ensure_login_as(struct pecctl_call *call, enum aruba_site site,
 			  const struct aruba_identity *who, struct pecctl_error *err)
@@ -389,6 +381,13 @@ int aruba_ensure_login_as(struct pecctl_call *call, enum aruba_site site,
 			return -1;
 	}
 	return login_as(call, site, user, password_arg, err);
+}
+
+int aruba_ensure_login(struct pecctl_call *call, enum aruba_site site, struct pecctl_error *err)
+{
+	static const struct aruba_identity mailbox = { NULL, NULL };
+
+	return aruba_ensure_login_as(call, site, &mailbox, err);
 }
 
 int aruba_relogin(struct pecctl_call *call, enum aruba_site site, struct pecctl_error *err)

@@ -115,8 +115,8 @@ static int is_postmaster(const char *address)
 
 /* The mailbox's row in "Caselle del dominio" links to its password page:
  * follow the link rather than guess the URL. */
-static char *domain_password_url(struct pecctl_call *call, const char *target,
-				 struct pecctl_error *err)
+static char *domain_password_url(struct pecctl_call *call, const struct aruba_identity *postmaster,
+				 const char *target, struct pecctl_error *err)
 {
 	struct aruba_page page = { 0 };
 	char *literal = aruba_xpath_literal(target), *expr = NULL, *href = NULL, *url = NULL;
@@ -127,7 +127,7 @@ static char *domain_password_url(struct pecctl_call *call, const char *target,
 				   "'abcdefghijklmnopqrstuvwxyz')=%s]//a/@href", literal);
 	if (!expr)
 		goto oom;
-	if (aruba_open(call, ARUBA_GESTIONEMAIL,
+	if (aruba_open(call, ARUBA_GESTIONEMAIL, postmaster,
 		       aruba_config(call, ARUBA_GESTIONEMAIL, "domain_list_path", "/dominio/caselle"),
 		       &page, err) != 0)
 		goto out;
@@ -210,8 +210,7 @@ int aruba_op_domain_password_set(struct pecctl_call *call, const cJSON *args, cJ
 		return -1;
 	if (!(target = lowercase(address)))
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
-	if (aruba_ensure_login_as(call, ARUBA_GESTIONEMAIL, &postmaster, err) != 0 ||
-	    !(url = domain_password_url(call, target, err)))
+	if (!(url = domain_password_url(call, &postmaster, target, err)))
 		goto out;
 	{
 		const struct aruba_fill fills[] = {
@@ -223,6 +222,7 @@ int aruba_op_domain_password_set(struct pecctl_call *call, const cJSON *args, cJ
 			.what = "domain mailbox password change",
 			.page = url,
 			.action = url,
+			.who = &postmaster,
 			.form_id = aruba_config(call, ARUBA_GESTIONEMAIL, "password_form_id",
 						"cambio-password"),
 			.fills = fills,

@@ -242,15 +242,16 @@ static int page_status_error(const struct aruba_page *page, struct pecctl_error 
 	return 0;
 }
 
-int aruba_open(struct pecctl_call *call, enum aruba_site site, const char *path,
-	       struct aruba_page *page, struct pecctl_error *err)
+int aruba_open(struct pecctl_call *call, enum aruba_site site, const struct aruba_identity *who,
+	       const char *path, struct aruba_page *page, struct pecctl_error *err)
 {
+	static const struct aruba_identity mailbox = { NULL, NULL };
 	char *url = aruba_url(call, site, path);
 	int attempt, rc = -1;
 
 	if (!url)
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
-	if (aruba_ensure_login(call, site, err) != 0)
+	if (aruba_ensure_login_as(call, site, who ? who : &mailbox, err) != 0)
 		goto out;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (aruba_fetch(call, "GET", url, NULL, NULL, 0, page, err) != 0)

@@ -25,6 +25,7 @@ static const char *const profile_fields[] = {
 struct profile_form {
 	struct aruba_page page;
 	char *profile_id;   /* NULL when reached with the mailbox's own login */
+	struct aruba_identity who;  /* logged in as: the Aruba account or the mailbox */
 };
 
 /* An XPath with one string parameter (its one %s), evaluated on page;
@@ -41,8 +42,8 @@ static char *page_text_with(const struct aruba_page *page, const char *fmt, cons
 }
 
 /* Follow a link found on the page (or report what was looked for). */
-static int follow(struct pecctl_call *call, struct aruba_page *page, char *href,
-		  const char *what, struct pecctl_error *err)
+static int follow(struct pecctl_call *call, const struct aruba_identity *who,
+		  struct aruba_page *page, char *href, const char *what, struct pecctl_error *err)
 {
 	char *url;
 	int rc;
@@ -53,25 +54,25 @@ static int follow(struct pecctl_call *call, struct aruba_page *page, char *href,
 	free(href);
 	if (!url)
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
-	rc = aruba_open(call, ARUBA_AREACLIENTI, url, page, err);
+	rc = aruba_open(call, ARUBA_AREACLIENTI, who, url, page, err);
 	free(url);
 	return rc;
 }
 
-static int follow_link_text(struct pecctl_call *call, struct aruba_page *page,
-			    const char *label, struct pecctl_error *err)
+static int follow_link_text(struct pecctl_call *call, const struct aruba_identity *who,
+			    struct aruba_page *page, const char *label, struct pecctl_error *err)
 {
 	char what[160];
 
 	snprintf(what, sizeof(what), "the link \"%s\"", label);
-	return follow(call, page,
+	return follow(call, who, page,
 		      page_text_with(page, "(//a[normalize-space()=%s])[1]/@href", label),
 		      what, err);
 }
 
 /* Does the profile's "caselle collegate" page list the mailbox? */
-static int profile_links_mailbox(struct pecctl_call *call, const struct aruba_page *profiles,
-				 const char *pid, const char *address, int *linked,
+static int profile_links_mailbox(struct pecctl_call *call, const struct aruba_identity *who,
+				 const struct aruba_page *profiles, const char *pid, const char *address, int *linked,
 				 struct pecctl_error *err)
 {
 	struct aruba_page list = { 0 };
@@ -91,7 +92,7 @@ static int profile_links_mailbox(struct pecctl_call *call, const struct aruba_pa
 	}
 	if (!(url = aruba_resolve(aruba_page_url(profiles), href)))
 		goto oom;
-	if (aruba_open(call, ARUBA_AREACLIENTI, url, &list, err) != 0)
+	if (aruba_open(call, ARUBA_AREACLIENTI, who, url, &list, err) != 0)
 		goto out;
 	free(expr);
 	free(literal);
@@ -115,8 +116,8 @@ out:
 }
 
 /* On the profiles page: args.profile_id, or the one linking the mailbox. */
-static int choose_profile(struct pecctl_call *call, const struct aruba_page *profiles,
-			  const char *wanted, const char *address, char **chosen,
+static int choose_profile(struct pecctl_call *call, const struct aruba_identity *who,
+			  const struct aruba_page *profiles, const char *wanted, const char *address, char **chosen,
 			  struct pecctl_error *err)
 {
 	cJSON *ids = aruba_page_strings(profiles, "//tr[@data-profilo]/@data-profilo"), *id;
@@ -128,7 +129,7 @@ static int choose_profile(struct pecctl_call *call, const struct aruba_page *pro
 			continue;
 		if (wanted)
 			linked = strcmp(id->valuestring, wanted) == 0;
-		else if ((rc = profile_links_mailbox(call, profiles, id->valuestring, address,
+		else if ((rc = profile_links_mailbox(call, who, profiles, id->valuestring, address,
 						     &linked, err)) != 0)
 			break;
 		if (linked) {
@@ -147,12 +148,15 @@ static int choose_profile(struct pecctl_call *call, const struct aruba_page *pro
 }
 
 /* The services the account has: args.service_id, else each in turn. */
+/* The profile of this mailbox from the Aruba account's services, or
+ * args.service_id / args.profile_id. */
 static int reach_with_aruba_account(struct pecctl_call *call, const cJSON *args,
 				    struct profile_form *out, struct pecctl_error *err)
 {
-	const struct aruba_identity who = { aruba_arg_string(args, "aruba_account"), "aruba_password" };
 	const char *wanted_service = aruba_arg_string(args, "service_id");
 	const char *wanted_profile = aruba_arg_string(args, "profile_id");
+	const char *services_path = aruba_config(call, ARUBA_AREACLIENTI, "services_path", "/servizi");
+	const struct aruba_identity *who = &out->who;
 	char address[320];
 	cJSON *services = NULL, *sid;
 	char *pid = NULL;
@@ -163,10 +167,7 @@ static int reach_with_aruba_account(struct pecctl_call *call, const cJSON *args,
 	for (i = 0; address[i]; i++)
 		if (address[i] >= 'A' && address[i] <= 'Z')
 			address[i] = (char)(address[i] - 'A' + 'a');
-	if (aruba_ensure_login_as(call, ARUBA_AREACLIENTI, &who, err) != 0 ||
-	    aruba_open(call, ARUBA_AREACLIENTI,
-		       aruba_config(call, ARUBA_AREACLIENTI, "services_path", "/servizi"), &out->page,
-		       err) != 0)
+	if (aruba_open(call, ARUBA_AREACLIENTI, who, services_path, &out->page, err) != 0)
 		return -1;
 	services = aruba_page_strings(&out->page, "//tr[@data-servizio]/@data-servizio");
 	if (cJSON_GetArraySize(services) == 0) {
@@ -179,15 +180,14 @@ static int reach_with_aruba_account(struct pecctl_call *call, const cJSON *args,
 		if (!cJSON_IsString(sid) || (wanted_service && strcmp(sid->valuestring, wanted_service)))
 			continue;
 		/* each service from the list page, which `out->page` may have left */
-		if (aruba_open(call, ARUBA_AREACLIENTI,
-			       aruba_config(call, ARUBA_AREACLIENTI, "services_path", "/servizi"),
-			       &list, err) != 0 ||
-		    follow(call, &list, page_text_with(&list, "(//tr[@data-servizio=%s]//a/@href)[1]",
-						       sid->valuestring),
+		if (aruba_open(call, ARUBA_AREACLIENTI, who, services_path, &list, err) != 0 ||
+		    follow(call, who, &list,
+			   page_text_with(&list, "(//tr[@data-servizio=%s]//a/@href)[1]", sid->valuestring),
 			   "the \"Gestisci\" link of the service", err) != 0 ||
-		    follow_link_text(call, &list, aruba_config(call, ARUBA_AREACLIENTI, "profiles_link",
-							       "Gestisci profili titolare"), err) != 0 ||
-		    choose_profile(call, &list, wanted_profile, address, &pid, err) != 0) {
+		    follow_link_text(call, who, &list,
+				     aruba_config(call, ARUBA_AREACLIENTI, "profiles_link",
+						  "Gestisci profili titolare"), err) != 0 ||
+		    choose_profile(call, who, &list, wanted_profile, address, &pid, err) != 0) {
 			aruba_page_release(&list);
 			/* this service may not hold the mailbox: try the next */
 			if (strcmp(err->code, PECCTL_E_INVALID) == 0 && !wanted_service) {
@@ -203,11 +203,11 @@ static int reach_with_aruba_account(struct pecctl_call *call, const cJSON *args,
 	if (!pid) {
 		if (!err->code[0])
 			aruba_fail(err, PECCTL_E_INVALID, "no service of %s has a holder profile for %s",
-				   who.user, address);
+				   who->user, address);
 		goto out;
 	}
 	/* the pencil: the row's edit link */
-	if (follow(call, &out->page,
+	if (follow(call, who, &out->page,
 		   page_text_with(&out->page, "//tr[@data-profilo=%s]//a[contains(@href, 'modifica')]/@href",
 				  pid),
 		   "the edit link of the profile", err) != 0)
@@ -221,19 +221,17 @@ out:
 	return rc;
 }
 
+/* The mailbox's own profile: /home, then "Correggi i dati". */
 static int reach_with_mailbox(struct pecctl_call *call, struct profile_form *out,
 			      struct pecctl_error *err)
 {
-	const struct aruba_identity self = { NULL, NULL };
-
-	if (aruba_ensure_login_as(call, ARUBA_AREACLIENTI, &self, err) != 0 ||
-	    aruba_open(call, ARUBA_AREACLIENTI,
+	if (aruba_open(call, ARUBA_AREACLIENTI, &out->who,
 		       aruba_config(call, ARUBA_AREACLIENTI, "home_path", "/home"), &out->page,
 		       err) != 0)
 		return -1;
 	if (!aruba_page_has(&out->page, "//dl[@id='profilo-titolare']"))
 		return aruba_portal_changed(err, &out->page, "the holder profile (dl#profilo-titolare)");
-	return follow_link_text(call, &out->page,
+	return follow_link_text(call, &out->who, &out->page,
 				aruba_config(call, ARUBA_AREACLIENTI, "profile_edit_link",
 					     "Correggi i dati"), err);
 }
@@ -241,8 +239,12 @@ static int reach_with_mailbox(struct pecctl_call *call, struct profile_form *out
 static int reach_profile_form(struct pecctl_call *call, const cJSON *args,
 			      struct profile_form *out, struct pecctl_error *err)
 {
-	if (aruba_arg_string(args, "aruba_account"))
+	out->who.user = aruba_arg_string(args, "aruba_account");
+	if (out->who.user) {
+		out->who.password_arg = "aruba_password";
 		return reach_with_aruba_account(call, args, out, err);
+	}
+	out->who.password_arg = NULL;  /* the mailbox itself */
 	return reach_with_mailbox(call, out, err);
 }
 
@@ -261,7 +263,7 @@ static void release_profile_form(struct profile_form *pf)
 int aruba_op_profile_get(struct pecctl_call *call, const cJSON *args, cJSON **result,
 			 struct pecctl_error *err)
 {
-	struct profile_form pf = { { 0 }, NULL };
+	struct profile_form pf = { { 0 }, NULL, { NULL, NULL } };
 	struct pecctl_form *form;
 	size_t i;
 	int rc = -1;
@@ -291,7 +293,7 @@ out:
 int aruba_op_profile_update(struct pecctl_call *call, const cJSON *args, cJSON **result,
 			    struct pecctl_error *err)
 {
-	struct profile_form pf = { { 0 }, NULL };
+	struct profile_form pf = { { 0 }, NULL, { NULL, NULL } };
 	struct aruba_fill fills[N_PROFILE_FIELDS];
 	size_t i, n = 0;
 	char *message = NULL, *action = NULL;
@@ -328,6 +330,7 @@ int aruba_op_profile_update(struct pecctl_call *call, const cJSON *args, cJSON *
 			.what = "holder profile update",
 			.action = action,
 			.form_id = profile_form_id(call),
+			.who = &pf.who,
 			.fills = fills,
 			.n_fills = n,
 		};

@@ -44,7 +44,7 @@ int aruba_op_twofa_status(struct pecctl_call *call, const cJSON *args, cJSON **r
 	int rc;
 
 	(void)args;
-	rc = aruba_open(call, ARUBA_ACCOUNT, twofa_path(call), &page, err);
+	rc = aruba_open(call, ARUBA_ACCOUNT, NULL, twofa_path(call), &page, err);
 	if (rc == 0)
 		rc = read_twofa(call, &page, result, err);
 	aruba_page_release(&page);
@@ -117,7 +117,7 @@ int aruba_op_twofa_disable(struct pecctl_call *call, const cJSON *args, cJSON **
 	int rc = -1;
 
 	if (enter_account_from_webmail(call, err) != 0 ||
-	    aruba_open(call, ARUBA_ACCOUNT, twofa_path(call), &page, err) != 0 ||
+	    aruba_open(call, ARUBA_ACCOUNT, NULL, twofa_path(call), &page, err) != 0 ||
 	    read_twofa(call, &page, &state, err) != 0)
 		goto out;
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(state, "enabled"))) {

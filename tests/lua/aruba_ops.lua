@@ -210,10 +210,16 @@ r, err = postmaster:domain_password_set{ address = "altro@example.it", new_passw
 t.fails("invalid", "a mailbox of another domain is refused", r, err)
 r, err = postmaster:domain_password_set{ address = "nessuno@studiolegale-verdi.it", new_password = secret("Nuova.Verdi-1") }
 t.fails("invalid", "a mailbox not in the domain list is refused", r, err)
-r, err = account(VERDI, "x"):domain_password_set{ postmaster_password = secret(POSTMASTER_PW),
+local verdi = account(VERDI, "x")
+r, err = verdi:domain_password_set{ postmaster_password = secret(POSTMASTER_PW),
 	new_password = secret("Ancora.Verdi-2") }
 t.ok(r and r.changed, "from the mailbox itself, logging in as its postmaster " .. why(err))
 t.is(mailbox(VERDI).password, "Ancora.Verdi-2", "the mailbox has that password")
+verdi.password = secret("Ancora.Verdi-2")
+r, err = verdi:change_password{ new_password = secret("Propria.Verdi-3") }
+t.ok(r and r.changed, "then its own change_password logs in as the mailbox again " .. why(err))
+t.is(mailbox(VERDI).password, "Propria.Verdi-3", "and changes the mailbox's password")
+t.is(mailbox(POSTMASTER).password, POSTMASTER_PW, "not the postmaster's")
 r, err = postmaster:domain_password_set{ address = VERDI, new_password = secret("corta") }
 t.fails("policy", "the same rules apply", r, err)
 reset()

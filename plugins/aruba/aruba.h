@@ -178,6 +178,8 @@ int aruba_ensure_login(struct pecctl_call *call, enum aruba_site site, struct pe
 /* The same as someone else (postmaster, an Aruba account). */
 int aruba_ensure_login_as(struct pecctl_call *call, enum aruba_site site,
 			  const struct aruba_identity *who, struct pecctl_error *err);
+/* 1 when the last login on site needed a push approval (two-step on). */
+int aruba_login_used_push(struct pecctl_call *call, enum aruba_site site);
 /* Forget that site's login (the portal ended it, or we logged out). */
 void aruba_forget_login(struct pecctl_call *call, enum aruba_site site);
 /* Forget every site's login but `keep` (a password change ends the
@@ -218,9 +220,10 @@ int aruba_site_arg(const cJSON *args, enum aruba_site fallback, enum aruba_site 
 
 /* ---- webmail.c: the Webmail PEC Smart JSON API ---- */
 
-/* POST /smart/api/login, with the push approval when two-step is on. */
+/* POST /smart/api/login, with the push approval when two-step is on
+ * (*two_step then set). */
 int aruba_webmail_login(struct pecctl_call *call, const char *user, const char *password,
-			struct pecctl_error *err);
+			int *two_step, struct pecctl_error *err);
 /* GET a webmail API path as the logged-in mailbox; *json (caller frees). */
 int aruba_webmail_get(struct pecctl_call *call, const char *path, cJSON **json,
 		      struct pecctl_error *err);

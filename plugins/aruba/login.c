@@ -14,6 +14,7 @@
 struct aruba_session {
 	char *user[ARUBA_SITE_COUNT];
 	char *password_arg[ARUBA_SITE_COUNT];
+	int used_push[ARUBA_SITE_COUNT];  /* that login needed the app's approval */
 };
 
 /* The HTML login form of each site (webmail logs in over JSON). */
@@ -58,6 +59,13 @@ static struct aruba_session *session_of(struct pecctl_call *call, int create)
 	return s;
 }
 
+int aruba_login_used_push(struct pecctl_call *call, enum aruba_site site)
+{
+	struct aruba_session *s = session_of(call, 0);
+
+	return s && s->user[site] && s->used_push[site];
+}
+
 void aruba_forget_login(struct pecctl_call *call, enum aruba_site site)
 {
 	struct aruba_session *s = session_of(call, 0);
@@ -80,13 +88,14 @@ void aruba_forget_other_logins(struct pecctl_call *call, enum aruba_site keep)
 }
 
 static int remember_login(struct pecctl_call *call, enum aruba_site site, const char *user,
-			  const char *password_arg, struct pecctl_error *err)
+			  const char *password_arg, int used_push, struct pecctl_error *err)
 {
 	struct aruba_session *s = session_of(call, 1);
 
 	if (!s)
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	aruba_forget_login(call, site);
+	s->used_push[site] = used_push;
 	s->user[site] = strdup(user);
 	s->password_arg[site] = strdup(password_arg);
 	if (!s->user[site] || !s->password_arg[site]) {
@@ -98,7 +107,7 @@ static int remember_login(struct pecctl_call *call, enum aruba_site site, const 
 
 int aruba_mark_login(struct pecctl_call *call, enum aruba_site site, struct pecctl_error *err)
 {
-	return remember_login(call, site, aruba_host->account(call), "password", err);
+	return remember_login(call, site, aruba_host->account(call), "password", 0, err);
 }
 
 static const char *login_path(struct pecctl_call *call, enum aruba_site site)
@@ -298,7 +307,7 @@ static int logout_site(struct pecctl_call *call, enum aruba_site site, struct pe
 }
 
 static int html_login(struct pecctl_call *call, enum aruba_site site, const char *user,
-		      const char *password, struct pecctl_error *err)
+		      const char *password, int *two_step, struct pecctl_error *err)
 {
 	struct aruba_fill fills[] = {
 		{ login_forms[site].user_field, user, ARUBA_FILL_TEXT },
@@ -330,7 +339,8 @@ static int html_login(struct pecctl_call *call, enum aruba_site site, const char
 		goto out;
 	if (aruba_submit(call, &step, &page, 0, NULL, err) != 0)
 		goto out;
-	if (is_push_page(&page)) {
+	*two_step = is_push_page(&page);
+	if (*two_step) {
 		snprintf(what, sizeof(what), "login to %s", aruba_site_host(site));
 		if (aruba_complete_push_page(call, site, what, &page, err) != 0)
 			goto out;
@@ -351,18 +361,18 @@ static int login_as(struct pecctl_call *call, enum aruba_site site, const char *
 		    const char *password_arg, struct pecctl_error *err)
 {
 	const char *password = aruba_require_secret(call, password_arg, err);
-	int rc;
+	int rc, two_step = 0;
 
 	if (!password)
 		return -1;
 	aruba_log(call, PECCTL_LOG_INFO, "logging in to %s as %s", aruba_site_host(site), user);
 	if (site == ARUBA_WEBMAIL)
-		rc = aruba_webmail_login(call, user, password, err);
+		rc = aruba_webmail_login(call, user, password, &two_step, err);
 	else
-		rc = html_login(call, site, user, password, err);
+		rc = html_login(call, site, user, password, &two_step, err);
 	if (rc != 0)
 		return -1;
-	return remember_login(call, site, user, password_arg, err);
+	return remember_login(call, site, user, password_arg, two_step, err);
 }
 
 
@@ -450,6 +460,7 @@ int aruba_op_login(struct pecctl_call *call, const cJSON *args, cJSON **result,
 	*result = cJSON_CreateObject();
 	cJSON_AddBoolToObject(*result, "logged_in", 1);
 	cJSON_AddStringToObject(*result, "site", aruba_site_host(site));
+	cJSON_AddBoolToObject(*result, "twofa", aruba_login_used_push(call, site));
 	return 0;
 }
 

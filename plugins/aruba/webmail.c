@@ -149,7 +149,7 @@ static int push_login(struct pecctl_call *call, struct aruba_page *page, const c
 }
 
 int aruba_webmail_login(struct pecctl_call *call, const char *user, const char *password,
-			struct pecctl_error *err)
+			int *two_step, struct pecctl_error *err)
 {
 	char *url = aruba_url(call, ARUBA_WEBMAIL,
 			      aruba_config(call, ARUBA_WEBMAIL, "login_api", "/smart/api/login"));
@@ -173,7 +173,8 @@ int aruba_webmail_login(struct pecctl_call *call, const char *user, const char *
 	} while (pause > 0);
 	answer = page_json(&page);
 	verifica = cJSON_GetObjectItemCaseSensitive(answer, "verifica");
-	if (cJSON_IsString(verifica) && strcmp(verifica->valuestring, "push") == 0)
+	*two_step = cJSON_IsString(verifica) && strcmp(verifica->valuestring, "push") == 0;
+	if (*two_step)
 		rc = push_login(call, &page, answer, err);
 	else
 		rc = login_answer(&page, answer, err);

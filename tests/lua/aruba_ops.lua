@@ -75,7 +75,7 @@ t.is(p and p.policy.allowed_specials, ".-", "password policy: only '.' and '-' b
 local mario = account(MARIO, MARIO_PW)
 for _, site in ipairs{ "gestionemail", "account", "webmail", "areaclienti" } do
 	local r, err = mario:login{ site = site }
-	t.ok(r and r.logged_in, "login on " .. site .. " " .. why(err))
+	t.ok(r and r.logged_in and r.twofa == false, "login on " .. site .. " " .. why(err))
 end
 local r, err = mario:login{}
 t.ok(r and r.logged_in, "logging in again over a live session " .. why(err))
@@ -307,7 +307,7 @@ reset()
 settings{ auto_approve_ms = 100 }
 local bianchi = account(BIANCHI, BIANCHI_PW)
 r, err = bianchi:login{}
-t.ok(r and r.logged_in, "a login approved in the app " .. why(err))
+t.ok(r and r.logged_in and r.twofa == true, "a login approved in the app " .. why(err))
 r, err = bianchi:twofa_status{}
 t.ok(r and r.enabled == true and r.device == "iPhone di Laura Bianchi", "twofa_status " .. why(err))
 r, err = bianchi:app_password_status{}

@@ -84,8 +84,9 @@ struct batch {
 	size_t n_done, n_ok, n_failed, n_needs_action, n_skipped;
 	double started_at;
 
-	/* shared libcurl state (CURLSH*) and its locks */
+	/* shared libcurl state (CURLSH*) and its locks; or one per worker */
 	void *share;
+	int share_per_worker;
 	pthread_mutex_t share_locks[8];
 
 	struct batch_journal *journal;

@@ -1,9 +1,9 @@
 /*
  * Batch workers: threads, each with its own lua_State (runtime_new) that
  * runs one mailbox after another through core/lua/batch.lua, which calls
- * pecctl.runner as `pecctl run` does. All their sessions share one libcurl
- * share handle (DNS cache, TLS sessions, and connections unless told not
- * to), reached through the lua_http hook (lua_http_hook.h).
+ * pecctl.runner as `pecctl run` does. Their sessions share libcurl state
+ * (DNS cache, TLS sessions, kept-alive connections: see share_mode) through
+ * a share handle reached by the lua_http hook (lua_http_hook.h).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -20,11 +20,15 @@
 #include "redact.h"
 #include "signals.h"
 
+#define BATCH_COLLECT_EVERY 8
+
 struct worker {
 	struct batch *b;
 	int index;
 	pthread_t thread;
 	struct lua_http_hook hook;
+	void *own_share;         /* CURLSH*, PECCTL_BATCH_SHARE=worker */
+	int since_collect;       /* mailboxes since the last full collection */
 	struct batch_job *job;   /* the mailbox being run */
 };
 
@@ -47,34 +51,68 @@ static void share_unlock(CURL *handle, curl_lock_data data, void *userptr)
 	pthread_mutex_unlock(&b->share_locks[(unsigned)data % 8]);
 }
 
-int batch_share_init(struct batch *b)
+/* How the sessions share libcurl's state, PECCTL_BATCH_SHARE:
+ *   worker          (default) one share handle per worker thread: DNS
+ *                   cache, TLS sessions and kept-alive connections, so a
+ *                   worker's next mailbox starts on the connection its
+ *                   last one used (no handshake at all);
+ *   global          one share handle for all workers, with lock callbacks:
+ *                   DNS cache and TLS sessions (resumed handshakes), one
+ *                   connection per mailbox;
+ *   global-connect  as global, connections too. libcurl documents sharing
+ *                   connections between concurrent threads as unsupported,
+ *                   and here it opened more connections than global, not
+ *                   fewer: kept for measuring, not as the default. */
+static int share_mode(void)
 {
-	CURLSH *sh;
-	const char *conn = getenv("PECCTL_BATCH_SHARE_CONNECTIONS");
+	const char *mode = getenv("PECCTL_BATCH_SHARE");
+
+	if (!mode || !*mode || strcmp(mode, "worker") == 0)
+		return 0;
+	if (strcmp(mode, "global") == 0)
+		return 1;
+	if (strcmp(mode, "global-connect") == 0)
+		return 2;
+	log_printf(PECCTL_LOG_WARN, "batch", "PECCTL_BATCH_SHARE=%s is not worker, global or "
+		   "global-connect; using worker", mode);
+	return 0;
+}
+
+/* A share handle; locks only when threads use it at once. */
+static CURLSH *share_new(struct batch *b, int threaded, int connections)
+{
+	CURLSH *sh = curl_share_init();
 	int ok = 1;
 
-	for (int i = 0; i < 8; i++)
-		pthread_mutex_init(&b->share_locks[i], NULL);
-	sh = curl_share_init();
 	if (!sh)
-		return -1;
-	ok &= curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK;
-	ok &= curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK;
-	ok &= curl_share_setopt(sh, CURLSHOPT_USERDATA, b) == CURLSHE_OK;
+		return NULL;
+	if (threaded) {
+		ok &= curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK;
+		ok &= curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK;
+		ok &= curl_share_setopt(sh, CURLSHOPT_USERDATA, b) == CURLSHE_OK;
+	}
 	ok &= curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK;
 	ok &= curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK;
-	/* A pool of kept-alive connections for all workers: a mailbox starts
-	 * on a warm connection instead of a new handshake. PECCTL_BATCH_SHARE_
-	 * CONNECTIONS=0 turns it off (libcurl documents sharing connections
-	 * between threads as unsupported; this is the switch if it misbehaves). */
-	if (!conn || strcmp(conn, "0") != 0)
+	if (connections)
 		ok &= curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) == CURLSHE_OK;
 	if (!ok) {
 		curl_share_cleanup(sh);
-		return -1;
+		return NULL;
 	}
-	b->share = sh;
-	return 0;
+	return sh;
+}
+
+int batch_share_init(struct batch *b)
+{
+	int mode = share_mode();
+
+	for (int i = 0; i < 8; i++)
+		pthread_mutex_init(&b->share_locks[i], NULL);
+	b->share_per_worker = mode == 0;
+	if (mode == 0)
+		return 0;
+	b->share = share_new(b, 1, mode == 2);
+	return b->share ? 0 : -1;
 }
 
 void batch_share_release(struct batch *b)
@@ -197,8 +235,13 @@ static void run_job(struct worker *w, lua_State *L, struct batch_job *job)
 	lua_settop(L, top);
 	job->duration_s = batch_now() - started;
 	w->job = NULL;
-	/* sessions, secrets and pages of this mailbox go now, not later */
-	lua_gc(L, LUA_GCCOLLECT);
+	/* batch.lua has closed this mailbox's sessions; its secrets and pages
+	 * go at the latest a few mailboxes later (a full collection after
+	 * every mailbox cost a sixth of the batch's CPU) */
+	if (++w->since_collect >= BATCH_COLLECT_EVERY) {
+		lua_gc(L, LUA_GCCOLLECT);
+		w->since_collect = 0;
+	}
 	if (!b->check && !(job->status == BATCH_FAILED &&
 			   strcmp(job->code, PECCTL_E_RATE_LIMITED) == 0 &&
 			   job->attempts < 3 && !b->stopping))
@@ -225,6 +268,9 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 
 	worker_loop(w);
+	/* the worker's Lua state, and every session in it, is closed by now */
+	if (w->own_share)
+		curl_share_cleanup((CURLSH *)w->own_share);
 	worker_exit(w->b);
 	return NULL;
 }
@@ -241,6 +287,10 @@ static void *worker_loop(struct worker *w)
 		return NULL;
 	}
 	w->hook.share = b->share;
+	if (b->share_per_worker) {
+		w->own_share = share_new(b, 0, 1);
+		w->hook.share = w->own_share;  /* NULL (out of memory): sessions on their own */
+	}
 	w->hook.opened = session_opened;
 	w->hook.userdata = w;
 	lua_pushlightuserdata(L, &w->hook);

@@ -133,3 +133,46 @@ done_testing() {
 	[ -n "$_tap_planned" ] || echo "1..$_tap_n"
 	[ "$_tap_failed" -eq 0 ]
 }
+
+# The emulator's request log, for counting what a procedure cost.
+# sim_log_mark: the sequence number of the last request so far.
+sim_log_mark() {
+	admin GET /__sandbox/log | python3 -c 'import json,sys; l=json.load(sys.stdin); print(l[-1]["seq"] if l else 0)'
+}
+# sim_requests_since SEQ [HOST]: "METHOD PATH" of each request after SEQ.
+sim_requests_since() {
+	admin GET "/__sandbox/log?since=$1" | python3 -c '
+import json, sys
+host = sys.argv[1] if len(sys.argv) > 1 else None
+for e in json.load(sys.stdin):
+    if e["path"].startswith("/__sandbox/") or (host and e["host"] != host):
+        continue
+    print(e["method"], e["path"])' ${2:+"$2"}
+}
+# sim_connections_since SEQ: "HOST CONNECTIONS" per host after SEQ (each
+# connection is one TLS handshake).
+sim_connections_since() {
+	admin GET "/__sandbox/log?since=$1" | python3 -c '
+import json, sys
+conns = {}
+for e in json.load(sys.stdin):
+    if not e["path"].startswith("/__sandbox/"):
+        conns.setdefault(e["host"], set()).add(e["conn"])
+for h in sorted(conns):
+    print(h, len(conns[h]))'
+}
+# sim_mail_login ADDRESS PASSWORD: would IMAP/SMTP accept it? (true/false)
+sim_mail_login() {
+	admin POST /__sandbox/check-mail-login "{\"address\":\"$1\",\"password\":\"$2\"}" |
+		python3 -c 'import json,sys; print(str(json.load(sys.stdin)["ok"]).lower())'
+}
+# sim_state_get PYTHON-EXPR: evaluate EXPR on the state (s) and the mailbox
+# map (m, by address), e.g. sim_state_get 'm["a@pec.it"]["twofa"]'.
+sim_state_get() {
+	admin GET /__sandbox/state | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+m = {b["address"]: b for b in s["mailboxes"]}
+v = eval(sys.argv[1])
+print(json.dumps(v) if not isinstance(v, str) else v)' "$1"
+}

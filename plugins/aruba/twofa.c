@@ -57,6 +57,7 @@ static int enter_account_from_webmail(struct pecctl_call *call, struct pecctl_er
 {
 	cJSON *settings = NULL;
 	const cJSON *account, *link;
+	const char *ticket;
 	struct aruba_page page = { 0 };
 	int rc = -1;
 
@@ -71,6 +72,10 @@ static int enter_account_from_webmail(struct pecctl_call *call, struct pecctl_er
 			   "the webmail settings have no account.sicurezza_e_password link");
 		goto out;
 	}
+	/* the ticket opens a session by itself: keep it out of logs and HAR files */
+	ticket = strstr(link->valuestring, "ticket=");
+	if (ticket && ticket[7])
+		aruba_host->redact(call, ticket + 7);
 	aruba_log(call, PECCTL_LOG_INFO, "opening Gestione account from the webmail");
 	if (aruba_fetch(call, "GET", link->valuestring, NULL, NULL, 0, &page, err) != 0)
 		goto out;

@@ -170,7 +170,7 @@ int aruba_fail(struct pecctl_error *err, const char *code, const char *fmt, ...)
  * "YYYY-MM-DD" ("YYYY-MM-DDTHH:MM"); 0, or -1 when it is not one. */
 int aruba_iso_date(const char *portal, char *out, size_t cap);
 
-/* ---- login.c: logins on each site, push approvals, session flags ---- */
+/* ---- login.c: logins on each site, who is logged in where ---- */
 
 /* Log in on site as the mailbox unless this session already is (another
  * user's session there is ended first). */
@@ -178,6 +178,10 @@ int aruba_ensure_login(struct pecctl_call *call, enum aruba_site site, struct pe
 /* The same as someone else (postmaster, an Aruba account). */
 int aruba_ensure_login_as(struct pecctl_call *call, enum aruba_site site,
 			  const struct aruba_identity *who, struct pecctl_error *err);
+/* Who is logged in on site in this session; NULL when nobody. */
+const char *aruba_logged_in_user(struct pecctl_call *call, enum aruba_site site);
+/* End the site's session (best effort: it expires anyway) and forget it. */
+int aruba_logout_site(struct pecctl_call *call, enum aruba_site site, struct pecctl_error *err);
 /* 1 when the last login on site needed a push approval (two-step on). */
 int aruba_login_used_push(struct pecctl_call *call, enum aruba_site site);
 /* Forget that site's login (the portal ended it, or we logged out). */
@@ -192,6 +196,17 @@ int aruba_mark_login(struct pecctl_call *call, enum aruba_site site, struct pecc
 /* 1 when the page shows the site's login form: the session is gone. */
 int aruba_is_login_page(struct pecctl_call *call, enum aruba_site site,
 			const struct aruba_page *page);
+int aruba_op_login(struct pecctl_call *call, const cJSON *args, cJSON **result,
+		   struct pecctl_error *err);
+/* Site named by args.site / args.host ("gestionemail", "account.aruba.it"...);
+ * fallback when absent; -1 and err (invalid) when unknown. */
+int aruba_site_arg(const cJSON *args, enum aruba_site fallback, enum aruba_site *site,
+		   struct pecctl_error *err);
+
+/* ---- push.c: two-step push approvals ---- */
+
+/* 1 when the page is a push waiting page (#verifica-accesso[data-poll-url]). */
+int aruba_is_push_page(const struct aruba_page *page);
 /*
  * A push approval: poll url (JSON {"stato"}) through host->wait_for_approval
  * labelled `what`. 0 when approved; -1 and err denied / expired / what the
@@ -203,20 +218,12 @@ int aruba_wait_push(struct pecctl_call *call, const char *poll_url, const char *
  * anyway so that the portal closes the attempt (and records it in the
  * access history); finish_rc and portal are that POST's outcome. err keeps
  * its code (denied, expired) and gains the portal's words. */
-void aruba_finish_refused_push(struct pecctl_call *call, struct pecctl_error *err,
-			       int finish_rc, const struct pecctl_error *portal);
+void aruba_finish_refused_push(struct pecctl_error *err, int finish_rc,
+			       const struct pecctl_error *portal);
 /* A page showing #verifica-accesso: wait for the push, then POST the page's
  * form; `page` then holds the page that led to. */
 int aruba_complete_push_page(struct pecctl_call *call, enum aruba_site site, const char *what,
 			     struct aruba_page *page, struct pecctl_error *err);
-int aruba_op_login(struct pecctl_call *call, const cJSON *args, cJSON **result,
-		   struct pecctl_error *err);
-int aruba_op_logout(struct pecctl_call *call, const cJSON *args, cJSON **result,
-		    struct pecctl_error *err);
-/* Site named by args.site / args.host ("gestionemail", "account.aruba.it"...);
- * fallback when absent; -1 and err (invalid) when unknown. */
-int aruba_site_arg(const cJSON *args, enum aruba_site fallback, enum aruba_site *site,
-		   struct pecctl_error *err);
 
 /* ---- webmail.c: the Webmail PEC Smart JSON API ---- */
 
@@ -229,6 +236,9 @@ int aruba_webmail_get(struct pecctl_call *call, const char *path, cJSON **json,
 		      struct pecctl_error *err);
 
 /* ---- the operations, one file each ---- */
+
+int aruba_op_logout(struct pecctl_call *call, const cJSON *args, cJSON **result,
+		    struct pecctl_error *err);
 
 int aruba_op_change_password(struct pecctl_call *call, const cJSON *args, cJSON **result,
 			     struct pecctl_error *err);

@@ -139,7 +139,7 @@ static int push_login(struct pecctl_call *call, struct aruba_page *page, const c
 		/* close the attempt on the portal too, and take its words */
 		struct pecctl_error refusal = { 0 };
 
-		aruba_finish_refused_push(call, err, finish_push(call, poll_url, page, &refusal),
+		aruba_finish_refused_push(err, finish_push(call, poll_url, page, &refusal),
 					  &refusal);
 	} else {
 		rc = finish_push(call, poll_url, page, err);

@@ -214,6 +214,8 @@ int aruba_is_push_page(const struct aruba_page *page);
  */
 int aruba_wait_push(struct pecctl_call *call, const char *poll_url, const char *what,
 		    struct pecctl_error *err);
+/* 1 when err says the app denied the push or it expired. */
+int aruba_push_refused(const struct pecctl_error *err);
 /* After a push denied or expired in the app, the page's form is posted
  * anyway so that the portal closes the attempt (and records it in the
  * access history); finish_rc and portal are that POST's outcome. err keeps

@@ -98,13 +98,16 @@ int aruba_wait_push(struct pecctl_call *call, const char *poll_url, const char *
 	}
 }
 
+int aruba_push_refused(const struct pecctl_error *err)
+{
+	return strcmp(err->code, PECCTL_E_DENIED) == 0 || strcmp(err->code, PECCTL_E_EXPIRED) == 0;
+}
+
 void aruba_finish_refused_push(struct pecctl_error *err, int finish_rc,
 			       const struct pecctl_error *portal)
 {
 	char ours[sizeof(err->message)];
 
-	if (strcmp(err->code, PECCTL_E_DENIED) != 0 && strcmp(err->code, PECCTL_E_EXPIRED) != 0)
-		return;
 	if (finish_rc == 0 || !portal->message[0] || strcmp(portal->code, PECCTL_E_DENIED) != 0)
 		return;
 	/* the portal's words first, then ours */
@@ -142,8 +145,10 @@ int aruba_complete_push_page(struct pecctl_call *call, enum aruba_site site, con
 	rc = aruba_wait_push(call, poll_url, what, err);
 	free(poll_url);
 	if (rc != 0) {
-		aruba_finish_refused_push(err, aruba_submit(call, &step, page, 0, NULL, &refusal),
-					  &refusal);
+		/* an interrupted or failed wait posts nothing more */
+		if (aruba_push_refused(err))
+			aruba_finish_refused_push(err, aruba_submit(call, &step, page, 0, NULL, &refusal),
+						  &refusal);
 		return -1;
 	}
 	/* the app said yes: the page's own form finishes the step */

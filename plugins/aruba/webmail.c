@@ -135,13 +135,13 @@ static int push_login(struct pecctl_call *call, struct aruba_page *page, const c
 	if (!poll_url)
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	rc = aruba_wait_push(call, poll_url, "login to webmail.pec.it", err);
-	if (rc != 0) {
+	if (rc != 0 && aruba_push_refused(err)) {
 		/* close the attempt on the portal too, and take its words */
 		struct pecctl_error refusal = { 0 };
 
 		aruba_finish_refused_push(err, finish_push(call, poll_url, page, &refusal),
 					  &refusal);
-	} else {
+	} else if (rc == 0) {
 		rc = finish_push(call, poll_url, page, err);
 	}
 	free(poll_url);

@@ -359,6 +359,9 @@ static int run_list(int argc, char **argv)
 		cJSON_free(text);
 		cJSON_Delete(arr);
 	} else {
+		if (!count)
+			fprintf(stderr, "the vault %s is empty: add passwords with 'pecctl vault set' or "
+				"'pecctl vault import'\n", vault_path());
 		for (size_t i = 0; i < count; i++)
 			if (strlen(info[i].key) > width)
 				width = strlen(info[i].key);

@@ -169,6 +169,25 @@ static const struct secret *get_passphrase(const char *path, struct pecctl_error
 	return passphrase;
 }
 
+/* The key lives until vault_forget or, at the latest, exit: zeroed then
+ * rather than left for whoever reads the process's memory. */
+static void forget_at_exit(void)
+{
+	vault_forget();
+}
+
+static void make_key(void)
+{
+	static int registered;
+
+	if (key)
+		return;
+	if (!(key = sodium_malloc(sizeof(*key))))
+		abort();
+	if (!registered++)
+		atexit(forget_at_exit);
+}
+
 static int same_params(const struct vault_key *k, const struct vault_header *h)
 {
 	return k->opslimit == h->opslimit && k->memlimit == h->memlimit &&
@@ -192,11 +211,7 @@ static int open_doc(const char *path, struct vault_doc *doc, struct pecctl_error
 			vault_blob_release(&blob);
 			return -1;
 		}
-		if (!key) {
-			key = sodium_malloc(sizeof(*key));
-			if (!key)
-				abort();
-		}
+		make_key();
 		if (!key_valid || !same_params(key, &hdr)) {
 			size_t len;
 			const char *bytes;
@@ -307,8 +322,7 @@ int vault_init(const struct secret *pass, const struct vault_kdf *kdf, struct pe
 		goto unlock;
 	}
 	forget_locked();
-	if (!key && !(key = sodium_malloc(sizeof(*key))))
-		abort();
+	make_key();
 	randombytes_buf(salt, sizeof(salt));
 	bytes = secret_bytes(pass, &len);
 	if (vault_key_derive(bytes, len, salt, kdf->opslimit, kdf->memlimit, key, err) != 0)

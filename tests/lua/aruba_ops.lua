@@ -190,6 +190,12 @@ t.fails("portal_changed", "a renamed field is portal_changed, even in a dry run"
 t.like(err and err.message, "password_attuale", "naming the field that is missing")
 t.like(err and err.message, "gestionemail.pec.it/cambio%-password", "and the page")
 admin("DELETE", "variants")
+admin("POST", "variants", { host = "gestionemail.pec.it", path = "/login",
+	replace_text = { from = "Credenziali non valide", to = "Servizio momentaneamente non disponibile" } })
+r, err = account(MARIO, "Sbagliata.1"):login{}
+t.fails("portal", "a message the plugin does not know is a portal error", r, err)
+t.is(err and err.message, "Servizio momentaneamente non disponibile", "in the portal's words")
+admin("DELETE", "variants")
 admin("POST", "variants", { host = "account.aruba.it", path = "/pec/verifica-2-passaggi",
 	replace_text = { from = "id=\"verifica-2-passaggi\"", to = "id=\"due-passaggi\"" } })
 r, err = mario:twofa_status{}

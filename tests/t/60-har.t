@@ -83,12 +83,28 @@ unlike "$har" "${cookie:-no-cookie-seen}" "the trace holds no cookie value"
 like "$har" '"value":	"GMSESSID=\*\*\*"' "Cookie headers keep names, not values"
 like "$har" 'GMSESSID=\*\*\*; Path=/; HttpOnly' "Set-Cookie keeps its attributes, not the value"
 
+# A procedure that changes state, through the Aruba plugin.
+export NEWPW='Nuova.Password-7'
+run_sim run password-change --account mario.rossi@pec.it --secret env:PW \
+	--param new_password=env:NEWPW --har "$T/change.har"
+is "$status" 0 "password-change runs with --har after run"
+change_out=$out
+like "$out" "modificata correttamente" "and the portal accepts the new password"
+har=$(cat "$T/change.har")
+unlike "$har" "$PW" "its trace holds neither the old password"
+unlike "$har" "$NEWPW" "nor the new one"
+like "$har" 'nuova_password=\*\*\*' "the new password field is there, masked"
+
 # The portal goes away; the trace answers instead.
 kill "$SIM_PID" 2>/dev/null
 wait "$SIM_PID" 2>/dev/null
 run_pecctl script "$T/visit.lua" --replay "$T/trace.har"
 is "$status" 0 "the same script replays from the trace with pecsim stopped"
 is "$out" "$live_out" "to the same output"
+run_pecctl run password-change --account mario.rossi@pec.it --secret env:PW \
+	--param new_password=env:NEWPW --replay "$T/change.har"
+is "$status" 0 "the procedure replays with pecsim stopped"
+is "$out" "$change_out" "to the same output"
 
 run_pecctl --replay "$T/trace.har" script "$T/visit.lua" --har "$T/again.har"
 is "$status" 0 "--replay goes before the command too, and records what it replays"

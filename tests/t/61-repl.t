@@ -40,6 +40,8 @@ EOF
 # Slower under the sanitizers: every wait is generous, and polls.
 WAIT=${PECCTL_SANITIZED:+40}
 WAIT=${WAIT:-15}
+PAUSE=0.4
+[ -n "${PECCTL_SANITIZED:-}" ] && PAUSE=1
 tm() { tmux -S "$T/tmux.sock" "$@"; }
 screen() { tm capture-pane -p -J -S -200 -t repl; }
 # wait_for PATTERN: until the screen shows it; 1 when it never does.
@@ -167,5 +169,34 @@ ok "$([ -f "$hist" ]; echo $?)" "the history is kept in \$XDG_STATE_HOME/pecctl"
 like "$(cat "$hist" 2>/dev/null)" 'double' "with the entries typed"
 unlike "$(cat "$hist" 2>/dev/null)" "$SECRET" "and without the secret typed into it"
 unlike "$(screen)" "$PW" "the password never reached the screen"
+
+# With --account: the mailbox bound to its provider, its operations as
+# methods, and a real procedure stepped through.
+tm kill-session -t repl
+tm new-session -d -s repl -x 200 -y 50 \
+	"$PECCTL_BIN --sandbox $SIM --cacert $SIM_CA repl --account mario.rossi@pec.it --secret env:PW; echo REPL-EXIT=\$?; sleep 120"
+expect 'account = mario.rossi@pec.it \(aruba\)' "--account binds the mailbox to its provider"
+type_line 'account.password'
+expect '^\*\*\*$' "its password prints as ***"
+tm send-keys -t repl -l "account:log"
+tm send-keys -t repl Tab
+tm send-keys -t repl -l "i"
+tm send-keys -t repl Tab
+tm send-keys -t repl -l "{}"
+tm send-keys -t repl Enter
+expect '^pecctl> account:login\{\}$' "Tab completes the provider's operations after account:"
+expect 'logged_in = true' "and the operation runs on the live session"
+type_line 'run("verify-login", {}, { step = true })'
+expect 'press Enter to send GET https://gestionemail.pec.it/' "a real procedure can be stepped"
+# however many exchanges it makes (an empty line at the prompt is ignored)
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	screen | grep -q 'message = "login ok"' && break
+	tm send-keys -t repl Enter
+	sleep "$PAUSE"
+done
+expect 'message = "login ok"' "exchange by exchange, to its end"
+unlike "$(screen)" "$PW" "and the password never reached the screen"
+tm send-keys -t repl C-d
+expect '^REPL-EXIT=0$' "Ctrl-D leaves"
 
 done_testing

@@ -19,7 +19,9 @@ static const char *const profile_fields[] = {
 };
 #define N_PROFILE_FIELDS (sizeof(profile_fields) / sizeof(profile_fields[0]))
 
-#define LOWER_CASE_TEXT "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+/* XPath 1.0 has no lower-case(): addresses are compared through translate(). */
+#define LOWER_CASE(expr) \
+	"translate(" expr ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 
 /* The profile form reached, with where it came from. */
 struct profile_form {
@@ -70,47 +72,51 @@ static int follow_link_text(struct pecctl_call *call, const struct aruba_identit
 		      what, err);
 }
 
-/* Does the profile's "caselle collegate" page list the mailbox? */
+/* The link in profile row `pid` whose URL contains `fragment` (the pencil:
+ * "modifica", the arrow: "caselle"); caller frees; NULL when none. */
+static char *profile_row_link(const struct aruba_page *profiles, const char *pid,
+			      const char *fragment)
+{
+	char *pid_literal = aruba_xpath_literal(pid), *fragment_literal = aruba_xpath_literal(fragment);
+	char *expr = NULL, *href = NULL;
+
+	if (pid_literal && fragment_literal &&
+	    (expr = aruba_strdup_printf("//tr[@data-profilo=%s]//a[contains(@href, %s)]/@href",
+					pid_literal, fragment_literal)))
+		href = aruba_page_text(profiles, expr);
+	free(expr);
+	free(pid_literal);
+	free(fragment_literal);
+	return href;
+}
+
+/* Does the profile's linked mailboxes page (the arrow) list the mailbox?
+ * By an element naming it exactly, case aside. */
 static int profile_links_mailbox(struct pecctl_call *call, const struct aruba_identity *who,
-				 const struct aruba_page *profiles, const char *pid, const char *address, int *linked,
-				 struct pecctl_error *err)
+				 const struct aruba_page *profiles, const char *pid,
+				 const char *address, int *linked, struct pecctl_error *err)
 {
 	struct aruba_page list = { 0 };
-	char *literal = aruba_xpath_literal(pid), *expr = NULL, *href = NULL, *url = NULL;
-	int rc = -1;
+	char *href = profile_row_link(profiles, pid,
+				      aruba_config(call, ARUBA_AREACLIENTI, "profile_mailboxes_link",
+						   "caselle"));
+	char *literal = NULL, *expr = NULL;
+	int rc;
 
 	*linked = 0;
-	if (!literal || !(expr = aruba_strdup_printf(
-				  "//tr[@data-profilo=%s]//a[contains(@href, '%s')]/@href", literal,
-				  aruba_config(call, ARUBA_AREACLIENTI, "profile_mailboxes_suffix",
-					       "/caselle"))))
-		goto oom;
-	href = aruba_page_text(profiles, expr);
-	if (!href) {
-		aruba_portal_changed(err, profiles, "the linked mailboxes link of a profile");
-		goto out;
+	if (follow(call, who, &list, href, "the linked mailboxes link of a profile", err) != 0)
+		rc = -1;
+	else if (!(literal = aruba_xpath_literal(address)) ||
+		 !(expr = aruba_strdup_printf("//*[" LOWER_CASE("@data-casella") "=%s or "
+					      LOWER_CASE("normalize-space(text())") "=%s]",
+					      literal, literal)))
+		rc = aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
+	else {
+		*linked = aruba_page_has(&list, expr);
+		rc = 0;
 	}
-	if (!(url = aruba_resolve(aruba_page_url(profiles), href)))
-		goto oom;
-	if (aruba_open(call, ARUBA_AREACLIENTI, who, url, &list, err) != 0)
-		goto out;
-	free(expr);
-	free(literal);
-	expr = NULL;
-	if (!(literal = aruba_xpath_literal(address)) ||
-	    !(expr = aruba_strdup_printf("//body//text()[contains(" LOWER_CASE_TEXT ", %s)]",
-					 literal)))
-		goto oom;
-	*linked = aruba_page_has(&list, expr);
-	rc = 0;
-	goto out;
-oom:
-	aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
-out:
 	free(literal);
 	free(expr);
-	free(href);
-	free(url);
 	aruba_page_release(&list);
 	return rc;
 }
@@ -208,8 +214,9 @@ static int reach_with_aruba_account(struct pecctl_call *call, const cJSON *args,
 	}
 	/* the pencil: the row's edit link */
 	if (follow(call, who, &out->page,
-		   page_text_with(&out->page, "//tr[@data-profilo=%s]//a[contains(@href, 'modifica')]/@href",
-				  pid),
+		   profile_row_link(&out->page, pid,
+				    aruba_config(call, ARUBA_AREACLIENTI, "profile_edit_row_link",
+						 "modifica")),
 		   "the edit link of the profile", err) != 0)
 		goto out;
 	out->profile_id = pid;

@@ -103,6 +103,10 @@ char *aruba_expect_success(const struct aruba_page *page, const char *what,
 			   struct pecctl_error *err);
 /* 1 when the page carries `text` (the portal's wording) anywhere. */
 int aruba_page_says(const struct aruba_page *page, const char *text);
+/* An XPath expression lower-cased (XPath 1.0 has no lower-case()): to
+ * compare addresses, whose case does not matter. */
+#define ARUBA_XPATH_LOWER(expr) \
+	"translate(" expr ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 /* XPath literal for an arbitrary string (concat() when it holds both quotes);
  * caller frees. */
 char *aruba_xpath_literal(const char *s);

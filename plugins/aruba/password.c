@@ -123,8 +123,8 @@ static char *domain_password_url(struct pecctl_call *call, const struct aruba_id
 
 	if (!literal)
 		goto oom;
-	expr = aruba_strdup_printf("//tr[translate(@data-casella, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
-				   "'abcdefghijklmnopqrstuvwxyz')=%s]//a/@href", literal);
+	expr = aruba_strdup_printf("//tr[" ARUBA_XPATH_LOWER("@data-casella") "=%s]//a/@href",
+				   literal);
 	if (!expr)
 		goto oom;
 	if (aruba_open(call, ARUBA_GESTIONEMAIL, postmaster,

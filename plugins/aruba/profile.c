@@ -19,10 +19,6 @@ static const char *const profile_fields[] = {
 };
 #define N_PROFILE_FIELDS (sizeof(profile_fields) / sizeof(profile_fields[0]))
 
-/* XPath 1.0 has no lower-case(): addresses are compared through translate(). */
-#define LOWER_CASE(expr) \
-	"translate(" expr ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-
 /* The profile form reached, with where it came from. */
 struct profile_form {
 	struct aruba_page page;
@@ -107,8 +103,8 @@ static int profile_links_mailbox(struct pecctl_call *call, const struct aruba_id
 	if (follow(call, who, &list, href, "the linked mailboxes link of a profile", err) != 0)
 		rc = -1;
 	else if (!(literal = aruba_xpath_literal(address)) ||
-		 !(expr = aruba_strdup_printf("//*[" LOWER_CASE("@data-casella") "=%s or "
-					      LOWER_CASE("normalize-space(text())") "=%s]",
+		 !(expr = aruba_strdup_printf("//*[" ARUBA_XPATH_LOWER("@data-casella") "=%s or "
+					      ARUBA_XPATH_LOWER("normalize-space(text())") "=%s]",
 					      literal, literal)))
 		rc = aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	else {

@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "aruba.h"
 
@@ -54,6 +55,16 @@ int aruba_fail(struct pecctl_error *err, const char *code, const char *fmt, ...)
 	err->field[0] = '\0';
 	err->http_status = 0;
 	return -1;
+}
+
+char *aruba_lowercase(const char *s)
+{
+	char *out = strdup(s), *p;
+
+	for (p = out; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return out;
 }
 
 static int digits_at(const char *s, size_t n)

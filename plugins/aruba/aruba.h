@@ -170,6 +170,8 @@ void aruba_log(struct pecctl_call *call, enum pecctl_log_level level, const char
 /* Set err with printf formatting. */
 int aruba_fail(struct pecctl_error *err, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* An ASCII-lower-cased copy (addresses); caller frees; NULL on out-of-memory. */
+char *aruba_lowercase(const char *s);
 /* Copy a portal date "DD/MM/YYYY" (followed by " HH:MM" or not) to ISO
  * "YYYY-MM-DD" ("YYYY-MM-DDTHH:MM"); 0, or -1 when it is not one. */
 int aruba_iso_date(const char *portal, char *out, size_t cap);

@@ -157,17 +157,6 @@ out:
 	return url;
 }
 
-/* Lower-cased copy: portals compare addresses without case. */
-static char *lowercase(const char *s)
-{
-	char *out = strdup(s), *p;
-
-	for (p = out; p && *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return out;
-}
-
 /*
  * The call's mailbox is either the postmaster (args.address names the
  * mailbox to change) or the mailbox itself (args.postmaster, default
@@ -208,7 +197,7 @@ int aruba_op_domain_password_set(struct pecctl_call *call, const cJSON *args, cJ
 	}
 	if (!(fresh = aruba_require_secret(call, "new_password", err)))
 		return -1;
-	if (!(target = lowercase(address)))
+	if (!(target = aruba_lowercase(address)))
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	if (!(url = domain_password_url(call, &postmaster, target, err)))
 		goto out;

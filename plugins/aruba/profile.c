@@ -159,18 +159,15 @@ static int reach_with_aruba_account(struct pecctl_call *call, const cJSON *args,
 	const char *wanted_profile = aruba_arg_string(args, "profile_id");
 	const char *services_path = aruba_config(call, ARUBA_AREACLIENTI, "services_path", "/servizi");
 	const struct aruba_identity *who = &out->who;
-	char address[320];
+	char *address = aruba_lowercase(aruba_host->account(call));
 	cJSON *services = NULL, *sid;
 	char *pid = NULL;
 	int rc = -1;
-	size_t i;
 
-	snprintf(address, sizeof(address), "%s", aruba_host->account(call));
-	for (i = 0; address[i]; i++)
-		if (address[i] >= 'A' && address[i] <= 'Z')
-			address[i] = (char)(address[i] - 'A' + 'a');
+	if (!address)
+		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	if (aruba_open(call, ARUBA_AREACLIENTI, who, services_path, &out->page, err) != 0)
-		return -1;
+		goto out;
 	services = aruba_page_strings(&out->page, "//tr[@data-servizio]/@data-servizio");
 	if (cJSON_GetArraySize(services) == 0) {
 		aruba_portal_changed(err, &out->page, "the services list (tr[data-servizio])");
@@ -220,6 +217,7 @@ static int reach_with_aruba_account(struct pecctl_call *call, const cJSON *args,
 	rc = 0;
 out:
 	free(pid);
+	free(address);
 	cJSON_Delete(services);
 	return rc;
 }

@@ -22,7 +22,7 @@
 
 #define VAULT_KEY_MAX 255       /* longest key (an e-mail address is at most 254) */
 #define VAULT_PASSWORD_MAX 256  /* longest password an entry holds (policies allow 256) */
-#define VAULT_OP_MAX 64         /* longest operation id */
+#define VAULT_OP_MAX 320        /* longest operation id (room for "ACCOUNT@TIME-RANDOM") */
 #define VAULT_PASSWORD_MAX_TEXT "256"
 
 struct secret;

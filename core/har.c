@@ -33,6 +33,7 @@ static struct {
 	cJSON *entries;       /* NULL when not recording */
 	char *path;
 	size_t text_bytes;    /* body bytes kept so far, against HAR_MAX_TEXT_BYTES */
+	int count;            /* entries kept, against HAR_MAX_ENTRIES */
 	int dropped;          /* entries left out past HAR_MAX_ENTRIES */
 	int done;             /* written (or given up): nothing more to do */
 } rec = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -640,7 +641,7 @@ void har_record(const struct http_exchange *x)
 	double total = 0;
 
 	pthread_mutex_lock(&rec.lock);
-	if (!rec.entries || rec.done || cJSON_GetArraySize(rec.entries) >= HAR_MAX_ENTRIES) {
+	if (!rec.entries || rec.done || rec.count >= HAR_MAX_ENTRIES) {
 		if (rec.entries && !rec.done)
 			rec.dropped++;
 		pthread_mutex_unlock(&rec.lock);
@@ -661,8 +662,9 @@ void har_record(const struct http_exchange *x)
 	cJSON_AddItemToObject(entry, "timings", timings);
 
 	pthread_mutex_lock(&rec.lock);
-	if (rec.entries && !rec.done) {
+	if (rec.entries && !rec.done && rec.count < HAR_MAX_ENTRIES) {
 		cJSON_AddItemToArray(rec.entries, entry);
+		rec.count++;
 		entry = NULL;
 	}
 	pthread_mutex_unlock(&rec.lock);

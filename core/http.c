@@ -593,7 +593,7 @@ static void notify(struct http_session *s, const struct http_hop *hop,
 	const char **lines;
 	static const char *const no_lines[] = { NULL };
 
-	if (!s->observer)
+	if (!s->observer && !s->hooks.observe)
 		return;
 	lines = sent_header_lines(s);
 	memset(&x, 0, sizeof(x));
@@ -611,7 +611,10 @@ static void notify(struct http_session *s, const struct http_hop *hop,
 	x.send_s = hop->send_s;
 	x.wait_s = hop->wait_s;
 	x.receive_s = hop->receive_s;
-	s->observer(s->observer_data, &x);
+	if (s->observer)
+		s->observer(s->observer_data, &x);
+	if (s->hooks.observe)
+		s->hooks.observe(s->hooks.userdata, &x);
 	free(lines);
 }
 
@@ -834,7 +837,8 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	/* The debug callback, our only view of what was sent (and how often),
 	 * needs VERBOSE: on for traces and for requests that change state. */
 	ok &= curl_easy_setopt(s->curl, CURLOPT_VERBOSE,
-			       s->observer || !method_is_safe(hop->method) ? 1L : 0L) == CURLE_OK;
+			       s->observer || s->hooks.observe || !method_is_safe(hop->method) ?
+				       1L : 0L) == CURLE_OK;
 	ok &= set_method(s->curl, hop->method, hop->body, hop->body_len);
 	if (!ok) {
 		host_of(hop->url, host, sizeof(host));

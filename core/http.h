@@ -80,6 +80,8 @@ struct http_hooks {
 	/* Polled inside libcurl's progress callback while a transfer runs:
 	 * nonzero stops it ("interrupted"). Must only read a flag. */
 	int (*interrupted)(void *userdata);
+	/* After every hop, besides the session's observer (traces). */
+	http_observer_fn observe;
 	void *userdata;
 };
 void http_session_set_hooks(struct http_session *s, const struct http_hooks *hooks);

@@ -10,6 +10,8 @@
  *        n logins failed while checking which password the portal holds;
  *        reconcile stops trying after 2 (portals lock after 3 to 5)
  *   pecctl.vault.available()                -> boolean, path    (the vault file exists)
+ *   pecctl.vault.unlock()                   -> true | nil, err  (asks for and checks the
+ *        passphrase now: call it before a state change whose result must be stored)
  *   pecctl.vault.list()                     -> { {key=, current=, previous=, pending=,
  *                                                 op=, time=, updated=}, ... } | nil, err
  *   pecctl.vault.reconcile(key [, provider [, force]]) -> result | nil, err
@@ -116,6 +118,13 @@ static int vault_lua_note_failed_logins(lua_State *L)
 	return push_result(L, vault_note_failed_logins(key, op, (int)count, &err), &err);
 }
 
+static int vault_lua_unlock(lua_State *L)
+{
+	struct pecctl_error err = { 0 };
+
+	return push_result(L, vault_unlock(&err), &err);
+}
+
 static int vault_lua_available(lua_State *L)
 {
 	lua_pushboolean(L, vault_exists());
@@ -188,6 +197,7 @@ int lua_open_vault(lua_State *L)
 		{ "get", vault_lua_get },
 		{ "pending", vault_lua_pending },
 		{ "available", vault_lua_available },
+		{ "unlock", vault_lua_unlock },
 		{ "list", vault_lua_list },
 		{ "reconcile", vault_lua_reconcile },
 		{ "note_failed_logins", vault_lua_note_failed_logins },

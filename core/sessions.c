@@ -41,10 +41,11 @@ void sessions_attach(struct http_session *s)
 
 	if (!s)
 		return;
-	/* an observer costs a verbose transfer: only when someone looks */
-	if (har_recording() || watcher.observe)
-		http_session_set_observer(s, observe, NULL);
 	memset(&hooks, 0, sizeof(hooks));
+	/* beside the session's own observer (a batch worker's); it costs a
+	 * verbose transfer, so only when someone looks */
+	if (har_recording() || watcher.observe)
+		hooks.observe = observe;
 	if (har_replaying())
 		hooks.transport = har_replay_answer;
 	if (watcher.gate)

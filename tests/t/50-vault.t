@@ -223,6 +223,7 @@ cat > "$T/rotate.lua" <<'LUA'
 local v = pecctl.vault
 local function check(cond, what) print((cond and "ok " or "not ok ") .. what) end
 check(v.available(), "available")
+check(v.unlock(), "unlock")
 local new = pecctl.secrets.resolve("env:NEWPW")
 check(v.stage("mario.rossi@pec.it", new, "op-1"), "stage")
 local p, op = v.pending("mario.rossi@pec.it")

@@ -95,6 +95,16 @@ unlike "$har" "$PW" "its trace holds neither the old password"
 unlike "$har" "$NEWPW" "nor the new one"
 like "$har" 'nuova_password=\*\*\*' "the new password field is there, masked"
 
+# A batch: mailboxes on worker threads, one trace.
+export PW3='Verdi-Postmaster.1'
+printf 'account,provider,secret\nmario.rossi@pec.it,aruba,env:NEWPW\npostmaster@studiolegale-verdi.it,aruba,env:PW3\n' >"$T/inv.csv"
+run_sim batch verify-login --inventory "$T/inv.csv" --parallel 2 --journal "$T/batch.jsonl" --har "$T/batch.har"
+is "$status" 0 "a batch of two mailboxes on two threads runs with --har"
+logins=$(python3 -c 'import json,sys; print(sum(1 for e in json.load(open(sys.argv[1]))["log"]["entries"] if e["request"]["method"] == "POST"))' "$T/batch.har" 2>&1)
+is "$logins" 2 "and its trace holds the logins of both"
+har=$(cat "$T/batch.har")
+unlike "$har" "$NEWPW|$PW3" "and neither password"
+
 # The portal goes away; the trace answers instead.
 kill "$SIM_PID" 2>/dev/null
 wait "$SIM_PID" 2>/dev/null

@@ -44,7 +44,8 @@ struct batch_job {
 	const char *provider;   /* provider name, resolved before the run */
 	long line;
 	struct batch_limit *limit;
-	enum batch_status status;
+	enum batch_status status;   /* under batch.lock while workers run */
+	enum batch_status outcome;  /* what the worker found, before batch_job_done */
 	char code[32];
 	char message[512];      /* redacted */
 	double duration_s;
@@ -100,8 +101,9 @@ int batch_limits_setup(struct batch *b);
 /* The next job a worker may start now, waiting as long as limits say;
  * NULL when nothing is left to start (or Ctrl-C). */
 struct batch_job *batch_next_job(struct batch *b);
-/* A job ended (status set in job); requeue when rate-limited. */
-void batch_job_done(struct batch *b, struct batch_job *job);
+/* A job ran (its outcome set): it ends with that status, or goes back in
+ * the queue when rate-limited (returns 0 then, 1 when it ended). */
+int batch_job_done(struct batch *b, struct batch_job *job);
 /* A 429 seen for provider limit: slow it down (Retry-After seconds, or
  * 0 when none was given). Other providers are not touched. */
 void batch_throttle(struct batch *b, struct batch_limit *limit, double retry_after_s);

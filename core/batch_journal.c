@@ -434,7 +434,9 @@ int batch_journal_end(struct batch_journal *j, const struct batch_job *job)
 	line = cJSON_CreateObject();
 	cJSON_AddStringToObject(line, "event", "end");
 	cJSON_AddStringToObject(line, "account", job->account);
-	cJSON_AddStringToObject(line, "status", batch_status_name(job->status));
+	cJSON_AddStringToObject(line, "status", batch_status_name(job->status == BATCH_RUNNING ||
+								   job->status == BATCH_PENDING ?
+								   job->outcome : job->status));
 	cJSON_AddStringToObject(line, "code", job->code);
 	cJSON_AddStringToObject(line, "message", job->message);
 	cJSON_AddNumberToObject(line, "duration_s", (double)(long)(job->duration_s * 1000) / 1000.0);

@@ -219,9 +219,12 @@ struct batch_job *batch_next_job(struct batch *b)
 	return picked;
 }
 
-void batch_job_done(struct batch *b, struct batch_job *job)
+int batch_job_done(struct batch *b, struct batch_job *job)
 {
+	int ended = 1;
+
 	pthread_mutex_lock(&b->lock);
+	job->status = job->outcome;
 	b->running--;
 	if (job->limit) {
 		struct batch_limit *l = job->limit;
@@ -249,6 +252,7 @@ void batch_job_done(struct batch *b, struct batch_job *job)
 		/* the portal asked us to slow down: this mailbox goes back in
 		 * the queue, behind the provider's pause */
 		job->status = BATCH_PENDING;
+		ended = 0;
 		if (job->limit)
 			job->not_before = job->limit->paused_until;
 		if (job - b->jobs < (long)b->cursor)
@@ -264,6 +268,7 @@ void batch_job_done(struct batch *b, struct batch_job *job)
 	}
 	pthread_cond_broadcast(&b->changed);
 	pthread_mutex_unlock(&b->lock);
+	return ended;
 }
 
 void batch_throttle(struct batch *b, struct batch_limit *l, double retry_after_s)

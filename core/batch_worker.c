@@ -220,14 +220,14 @@ static void run_job(struct worker *w, lua_State *L, struct batch_job *job)
 		struct pecctl_error err = { 0 };
 
 		lua_to_error(L, -1, &err);
-		job->status = BATCH_FAILED;
+		job->outcome = BATCH_FAILED;
 		snprintf(job->code, sizeof(job->code), "%s", PECCTL_E_INTERNAL);
 		set_text(job->message, sizeof(job->message), err.message);
 		job->requests = 0;
 	} else {
 		const char *code = lua_tostring(L, -3);
 
-		job->status = status_from_name(luaL_optstring(L, -4, "failed"));
+		job->outcome = status_from_name(luaL_optstring(L, -4, "failed"));
 		snprintf(job->code, sizeof(job->code), "%s", code ? code : "");
 		set_text(job->message, sizeof(job->message), lua_tostring(L, -2));
 		job->requests = (long)lua_tointeger(L, -1);
@@ -242,15 +242,13 @@ static void run_job(struct worker *w, lua_State *L, struct batch_job *job)
 		lua_gc(L, LUA_GCCOLLECT);
 		w->since_collect = 0;
 	}
-	if (!b->check && !(job->status == BATCH_FAILED &&
-			   strcmp(job->code, PECCTL_E_RATE_LIMITED) == 0 &&
-			   job->attempts < 3 && !b->stopping))
-		batch_journal_end(b->journal, job);
-	if (job->status != BATCH_OK)
+	if (job->outcome != BATCH_OK)
 		batch_progress_note(b->progress, "%s: %s%s%s%s%s%s", job->account,
-				    batch_status_name(job->status), job->code[0] ? " (" : "", job->code,
+				    batch_status_name(job->outcome), job->code[0] ? " (" : "", job->code,
 				    job->code[0] ? ")" : "", job->message[0] ? ": " : "", job->message);
-	batch_job_done(b, job);
+	/* a mailbox put back in the queue (rate limited) has not ended */
+	if (batch_job_done(b, job) && !b->check)
+		batch_journal_end(b->journal, job);
 }
 
 static void worker_exit(struct batch *b)

@@ -106,10 +106,13 @@ void auth_record(struct sim_request *rq, cJSON *principal, const char *service, 
 	cJSON_AddItemToArray(log, e);
 }
 
+/* "twofa" is the contract's flag for both providers; a Legalmail mailbox
+ * may say it as "mfa": {"enabled"}, which then wins. */
 int auth_twofa_on(const cJSON *mbox)
 {
-	if (strcmp(json_str(mbox, "provider"), "infocert") == 0)
-		return json_bool(cJSON_GetObjectItemCaseSensitive(mbox, "mfa"), "enabled");
+	const cJSON *enabled = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(mbox, "mfa"), "enabled");
+	if (strcmp(json_str(mbox, "provider"), "infocert") == 0 && cJSON_IsBool(enabled))
+		return cJSON_IsTrue(enabled);
 	return json_bool(mbox, "twofa");
 }
 

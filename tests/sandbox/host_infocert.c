@@ -38,18 +38,29 @@ static void issue_token(struct sim_request *rq, struct sim_response *rs, const c
 	resp_json(rs, 200, o);
 }
 
+/* The configured MFA methods; a mailbox that names none uses the push. */
 static cJSON *mfa_methods(const cJSON *mbox)
 {
-	return cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(mbox, "mfa"), "methods"), 1);
+	const cJSON *methods = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(mbox, "mfa"), "methods");
+	cJSON *list = cJSON_CreateArray();
+	const cJSON *m;
+	cJSON_ArrayForEach(m, methods)
+		if (cJSON_IsString(m) && (strcmp(m->valuestring, "push") == 0 || strcmp(m->valuestring, "otp") == 0))
+			cJSON_AddItemToArray(list, cJSON_CreateString(m->valuestring));
+	if (!cJSON_GetArraySize(list))
+		cJSON_AddItemToArray(list, cJSON_CreateString("push"));
+	return list;
 }
 
 static int has_method(const cJSON *mbox, const char *method)
 {
+	cJSON *list = mfa_methods(mbox);
 	const cJSON *m;
-	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(mbox, "mfa"), "methods"))
-		if (cJSON_IsString(m) && strcmp(m->valuestring, method) == 0)
-			return 1;
-	return 0;
+	int found = 0;
+	cJSON_ArrayForEach(m, list)
+		found |= strcmp(m->valuestring, method) == 0;
+	cJSON_Delete(list);
+	return found;
 }
 
 /* A challenge: a push to MyInfoCert and/or an OTP by SMS, as configured. */
@@ -149,6 +160,7 @@ static void mfa_complete(struct sim_request *rq, struct sim_response *rs, const 
 		return;
 	}
 	json_set_bool(json_child(mbox, "mfa"), "enabled", 0);
+	json_set_bool(mbox, "twofa", 0);
 	cJSON *o = cJSON_CreateObject();
 	cJSON *mfa = cJSON_AddObjectToObject(o, "mfa");
 	cJSON_AddBoolToObject(mfa, "enabled", 0);
@@ -174,17 +186,15 @@ static void mfa(struct sim_request *rq, struct sim_response *rs, const char *id)
 
 static void account(struct sim_response *rs, const cJSON *mbox)
 {
-	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(mbox, "mfa");
 	const cJSON *rec = cJSON_GetObjectItemCaseSensitive(mbox, "recovery");
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "userid", json_str(mbox, "userid"));
 	cJSON_AddStringToObject(o, "address", json_str(mbox, "address"));
 	cJSON_AddStringToObject(o, "plan", json_str(mbox, "plan"));
 	cJSON *m = cJSON_AddObjectToObject(o, "mfa");
-	cJSON_AddBoolToObject(m, "enabled", json_bool(mf, "enabled"));
-	cJSON_AddItemToObject(m, "methods", mfa_methods(mbox));
-	if (!cJSON_GetObjectItemCaseSensitive(m, "methods"))
-		cJSON_AddArrayToObject(m, "methods");
+	int on = auth_twofa_on(mbox);
+	cJSON_AddBoolToObject(m, "enabled", on);
+	cJSON_AddItemToObject(m, "methods", on ? mfa_methods(mbox) : cJSON_CreateArray());
 	cJSON *r = cJSON_AddObjectToObject(o, "recovery");
 	cJSON_AddStringToObject(r, "email", json_str(rec, "email"));
 	cJSON_AddStringToObject(r, "mobile", json_str(rec, "mobile"));

@@ -194,5 +194,10 @@ is "$code" 429 "rate limit: 429"
 is "$(field 'd["error"]')" rate_limited "error rate_limited"
 like "$headers" 'Retry-After: [0-9]+' "with Retry-After"
 
+# --- the contract's "twofa" flag works for Legalmail too (push by default)
+admin PUT /__sandbox/state '{"mailboxes":[{"address":"nuova@legalmail.it","provider":"infocert","userid":"M9999999","password":"Nuova!Casella1","twofa":true}]}' >/dev/null
+jreq $LM POST $API/auth/login '{"username":"M9999999","password":"Nuova!Casella1"}'
+is "$(field '[d["mfa_required"], d["methods"]]')" '[true, ["push"]]' "twofa:true without an mfa object: MFA by push"
+
 stop_pecsim
 done_testing

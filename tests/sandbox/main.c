@@ -26,7 +26,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		const char **slot = NULL;
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			fputs(usage, stdout);
-			exit(0);
+			exit(fflush(stdout) || ferror(stdout) ? 1 : 0);
 		} else if (strcmp(argv[i], "--listen") == 0) {
 			slot = &o->listen;
 		} else if (strcmp(argv[i], "--state") == 0) {

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -232,33 +233,7 @@ static int read_journal(struct batch_journal *j, struct pecctl_error *err)
 	return 0;
 }
 
-struct batch_journal *batch_journal_open(const char *path, int resume, struct pecctl_error *err)
-{
-	struct batch_journal *j = calloc(1, sizeof(*j));
-
-	if (!j)
-		return NULL;
-	j->fd = -1;
-	pthread_mutex_init(&j->lock, NULL);
-	snprintf(j->path, sizeof(j->path), "%s", path);
-	if (read_journal(j, err) != 0) {
-		batch_journal_close(j);
-		return NULL;
-	}
-	(void)resume;
-	if (make_parents(path) != 0) {
-		snprintf(err->message, sizeof(err->message),
-			 "cannot create the directory of the journal %.300s: %s; give another with --journal FILE",
-			 path, strerror(errno));
-		snprintf(err->code, sizeof(err->code), "io");
-		batch_journal_close(j);
-		return NULL;
-	}
-	return j;
-}
-
-/* Opened for writing only once the run really starts, after the checks
- * that may refuse it; always appended to. */
+/* Always appended to; locked while this batch runs. */
 static int open_for_writing(struct batch_journal *j)
 {
 	if (j->fd >= 0)
@@ -283,6 +258,48 @@ static const struct journal_entry *find(const struct batch_journal *j, const cha
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+struct batch_journal *batch_journal_open(const char *path, int resume, struct pecctl_error *err)
+{
+	struct batch_journal *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->fd = -1;
+	pthread_mutex_init(&j->lock, NULL);
+	snprintf(j->path, sizeof(j->path), "%s", path);
+	(void)resume;
+	if (make_parents(path) != 0) {
+		snprintf(err->message, sizeof(err->message),
+			 "cannot create the directory of the journal %.300s: %s; give another with --journal FILE",
+			 path, strerror(errno));
+		snprintf(err->code, sizeof(err->code), "io");
+		batch_journal_close(j);
+		return NULL;
+	}
+	if (open_for_writing(j) != 0) {
+		snprintf(err->message, sizeof(err->message),
+			 "cannot open the journal %.300s: %s; give another with --journal FILE", path,
+			 strerror(errno));
+		snprintf(err->code, sizeof(err->code), "io");
+		batch_journal_close(j);
+		return NULL;
+	}
+	/* two batches appending to one journal would make --resume wrong */
+	if (flock(j->fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err->message, sizeof(err->message),
+			 "another pecctl batch is using the journal %.300s: wait for it to end, or give "
+			 "this run its own --journal FILE", path);
+		snprintf(err->code, sizeof(err->code), "%s", PECCTL_E_RATE_LIMITED);
+		batch_journal_close(j);
+		return NULL;
+	}
+	if (read_journal(j, err) != 0) {
+		batch_journal_close(j);
+		return NULL;
+	}
+	return j;
 }
 
 int batch_journal_interrupted_count(struct batch_journal *j, const struct batch *b)

@@ -321,7 +321,7 @@ static int run_batch(struct batch *b, const struct batch_args *a)
 		b->journal = batch_journal_open(journal_path, a->resume, &err);
 		if (!b->journal) {
 			fprintf(stderr, "pecctl batch: %s\n", err.message);
-			return EXIT_IOERR;
+			return strcmp(err.code, PECCTL_E_RATE_LIMITED) == 0 ? EXIT_TEMPFAIL : EXIT_IOERR;
 		}
 		if (a->resume) {
 			batch_journal_apply(b->journal, b, a->retry_failed);

@@ -21,7 +21,9 @@ while ! grep -q '"event":"start"' "$journal" 2>/dev/null && [ $i -lt 200 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-sleep 0.2
+run_sim batch verify-login --inventory "$T/mailboxes.csv" --journal "$journal"
+is "$status" 75 "a second batch on the same journal is refused while the first runs"
+like "$err" "another pecctl batch is using the journal" "and says why"
 kill -INT "$batch_pid"
 wait "$batch_pid"
 status=$?

@@ -12,6 +12,8 @@
 /* The portal allows 3 tries per code. */
 #define CODE_ATTEMPTS 3
 #define CODE_MAX 32
+/* What the portal says when a code does not match. */
+#define WRONG_CODE "Codice non valido"
 
 struct contact {
 	const char *id;       /* element id on /pec/home */
@@ -110,7 +112,11 @@ static char *normalise_mobile(const char *mobile)
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
-	return n >= 8 ? out : (free(out), NULL);
+	if (n < 8) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 static int verify_codes(struct pecctl_call *call, struct aruba_page *page, const char *email,
@@ -171,7 +177,7 @@ static int verify_codes(struct pecctl_call *call, struct aruba_page *page, const
 		if (rc == 0)
 			return 0;
 		/* a wrong code re-shows the form: ask again while tries are left */
-		if (strncmp(err->message, "Codice non valido", 17) != 0 || attempt == CODE_ATTEMPTS)
+		if (strncmp(err->message, WRONG_CODE, strlen(WRONG_CODE)) != 0 || attempt == CODE_ATTEMPTS)
 			return -1;
 		aruba_log(call, PECCTL_LOG_INFO, "wrong code (%s), asking again", err->message);
 	}

@@ -87,6 +87,11 @@ end
 -- opts as for runner.run, plus reconcile = true for a mailbox a killed
 -- batch left half done.
 function batch.run(proc, opts)
+	if not opts.secret and not pecctl.prompt.has_tty() then
+		-- runner.run would say "--secret", an option of `pecctl run`
+		return "failed", "usage", string.format("no password for %s: fill its secret column in the " ..
+			"inventory (env:VAR, file:PATH, cmd:COMMAND, vault:KEY), or keep it in the vault", opts.account), 0
+	end
 	local sessions = {}
 	local restore = tracking(sessions)
 	local ok, result, err

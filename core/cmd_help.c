@@ -14,6 +14,8 @@ static const char global_options[] =
 	"  --script-path DIRS    colon-separated procedure script directories\n"
 	"  -v, -vv               more log output (info, debug); -q: errors only\n"
 	"  --log-format text|json  log lines as text or as JSON objects (stderr)\n"
+	"  --har FILE            write every HTTP exchange to FILE, a HAR 1.2 trace (secrets masked)\n"
+	"  --replay FILE.har     answer requests from a HAR trace instead of the network\n"
 	"\n"
 	"Exit codes: 0 ok, 1 portal refused, 20 needs a human, 21 denied, 22 expired,\n"
 	"23 outcome unknown, 64 usage, 65 bad input or policy, 66 missing file,\n"

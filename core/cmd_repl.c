@@ -490,22 +490,43 @@ static void remember(const char *chunk)
 
 /* --- the loop --- */
 
-static char *read_line(const char *prompt)
+/* A line from a pipe, at most REPL_MAX_CHUNK bytes (the rest is dropped
+ * with a word); NULL at the end of input. */
+static char *read_piped_line(void)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	size_t len = 0, cap = 256;
+	char *line = malloc(cap), *grown;
+	int c, dropped = 0;
 
-	if (repl_tty)
-		return readline(prompt);
-	n = getline(&line, &cap, stdin);
-	if (n < 0) {
+	if (!line)
+		return NULL;
+	while ((c = getchar()) != EOF && c != '\n') {
+		if (len + 1 >= REPL_MAX_CHUNK) {
+			dropped = 1;
+			continue;
+		}
+		if (len + 1 >= cap) {
+			grown = realloc(line, cap * 2);
+			if (!grown)
+				break;
+			line = grown;
+			cap *= 2;
+		}
+		line[len++] = (char)c;
+	}
+	if (c == EOF && len == 0) {
 		free(line);
 		return NULL;
 	}
-	if (n > 0 && line[n - 1] == '\n')
-		line[n - 1] = '\0';
+	line[len] = '\0';
+	if (dropped)
+		fprintf(stderr, "pecctl repl: a line longer than %zu bytes was cut\n", REPL_MAX_CHUNK);
 	return line;
+}
+
+static char *read_line(const char *prompt)
+{
+	return repl_tty ? readline(prompt) : read_piped_line();
 }
 
 static void repl_loop(lua_State *L)

@@ -51,9 +51,17 @@ end
 
 -- Values are shown with tostring where they have their own words for it:
 -- userdata (a secret says ***), and tables with a __tostring.
-local function scalar(v)
+local MAX_NESTED_STRING = 200
+
+local function scalar(v, nested)
 	local t = type(v)
-	if t == "string" then return quote(v) end
+	if t == "string" then
+		-- a page body inside a response table would drown the rest
+		if nested and #v > MAX_NESTED_STRING then
+			return quote(v:sub(1, MAX_NESTED_STRING)) .. string.format("... (%d bytes)", #v)
+		end
+		return quote(v)
+	end
 	if t == "table" then
 		local mt = getmetatable(v)
 		if type(mt) == "table" and mt.__tostring then return tostring(v) end
@@ -63,7 +71,7 @@ local function scalar(v)
 end
 
 local function pretty(v, indent, seen, depth)
-	local s = scalar(v)
+	local s = scalar(v, depth > 0)
 	if s then return s end
 	if seen[v] then return "<cycle>" end
 	if depth >= MAX_DEPTH then return "{...}" end

@@ -55,6 +55,9 @@ struct http_session {
 	struct http_buf head;
 	struct http_buf sent;
 	int sends;   /* times curl sent this hop's request (it re-sends on a dead reused connection) */
+	/* The body of a state-changing request, fed by read_upload. */
+	const char *upload;
+	size_t upload_len, upload_off;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -633,6 +636,10 @@ static void transfer_error(struct http_session *s, CURLcode rc, const struct htt
 	curl_easy_getinfo(s->curl, CURLINFO_REQUEST_SIZE, &req_size);
 	curl_easy_getinfo(s->curl, CURLINFO_SIZE_UPLOAD_T, &uploaded);
 	sent = req_size > 0 && uploaded >= (curl_off_t)hop->body_len;
+	/* curl only rewinds a body it has sent; its counters restart for the
+	 * second copy refuse_rewind stopped */
+	if (rc == CURLE_SEND_FAIL_REWIND)
+		sent = 1;
 
 	if (s->body.overflow || rc == CURLE_FILESIZE_EXCEEDED) {
 		set_error(err, PECCTL_E_PORTAL_CHANGED, status,
@@ -707,6 +714,12 @@ static void transfer_error(struct http_session *s, CURLcode rc, const struct htt
 			set_error(err, "interrupted", status, "interrupted: the request to %s was not completed",
 				  host);
 		return;
+	case CURLE_SEND_FAIL_REWIND:
+		/* refuse_rewind stopped libcurl from sending it a second time */
+		set_error(err, PECCTL_E_UNKNOWN_OUTCOME, status,
+			  "the connection to %s dropped after the %s request was sent, and it was "
+			  "not sent again: the outcome is unknown", host, hop->method);
+		return;
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
 	case CURLE_PARTIAL_FILE:
@@ -728,9 +741,37 @@ static void transfer_error(struct http_session *s, CURLcode rc, const struct htt
 	}
 }
 
-/* Point curl at method/body for the next transfer. */
-static int set_method(CURL *c, const char *method, const char *body, size_t body_len)
+/* Feeds the body of a state-changing request to curl. */
+static size_t read_upload(char *buffer, size_t size, size_t nitems, void *userdata)
 {
+	struct http_session *s = userdata;
+	size_t n = size * nitems;
+
+	if (n > s->upload_len - s->upload_off)
+		n = s->upload_len - s->upload_off;
+	memcpy(buffer, s->upload + s->upload_off, n);
+	s->upload_off += n;
+	return n;
+}
+
+/* curl rewinds a body only to send it a second time, which it does on its
+ * own when a reused connection died after the request went out. For a
+ * state-changing request that second copy could repeat the change, so the
+ * rewind is refused and the transfer fails instead (unknown outcome). */
+static int refuse_rewind(void *userdata, curl_off_t offset, int origin)
+{
+	struct http_session *s = userdata;
+
+	(void)origin;
+	if (offset == 0 && s->upload_off == 0)
+		return CURL_SEEKFUNC_OK;  /* nothing sent yet: a rewind is harmless */
+	return CURL_SEEKFUNC_FAIL;
+}
+
+/* Point curl at method/body for the next transfer. */
+static int set_method(struct http_session *s, const char *method, const char *body, size_t body_len)
+{
+	CURL *c = s->curl;
 	int ok = 1;
 
 	ok &= curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, (char *)NULL) == CURLE_OK;
@@ -741,9 +782,16 @@ static int set_method(CURL *c, const char *method, const char *body, size_t body
 	}
 	ok &= curl_easy_setopt(c, CURLOPT_NOBODY, 0L) == CURLE_OK;
 	if (body || method_is(method, "POST")) {
-		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0)) ==
+		s->upload = body ? body : "";
+		s->upload_len = body ? body_len : 0;
+		s->upload_off = 0;
+		ok &= curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK;
+		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->upload_len) ==
 		      CURLE_OK;
-		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "") == CURLE_OK;
+		ok &= curl_easy_setopt(c, CURLOPT_READFUNCTION, read_upload) == CURLE_OK;
+		ok &= curl_easy_setopt(c, CURLOPT_READDATA, s) == CURLE_OK;
+		ok &= curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, refuse_rewind) == CURLE_OK;
+		ok &= curl_easy_setopt(c, CURLOPT_SEEKDATA, s) == CURLE_OK;
 	} else {
 		ok &= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == CURLE_OK;
 	}
@@ -754,11 +802,15 @@ static int set_method(CURL *c, const char *method, const char *body, size_t body
 }
 
 /* Drop every pointer into caller memory once a transfer is over. */
-static void clear_request(CURL *c)
+static void clear_request(struct http_session *s)
 {
+	CURL *c = s->curl;
+
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (char *)NULL);
 	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	s->upload = NULL;
+	s->upload_len = s->upload_off = 0;
 }
 
 /* The response of the transfer that just ended; NULL out of memory. */
@@ -839,11 +891,11 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	ok &= curl_easy_setopt(s->curl, CURLOPT_VERBOSE,
 			       s->observer || s->hooks.observe || !method_is_safe(hop->method) ?
 				       1L : 0L) == CURLE_OK;
-	ok &= set_method(s->curl, hop->method, hop->body, hop->body_len);
+	ok &= set_method(s, hop->method, hop->body, hop->body_len);
 	if (!ok) {
 		host_of(hop->url, host, sizeof(host));
 		set_error(err, PECCTL_E_INVALID, 0, "libcurl refused the request to %s", host);
-		clear_request(s->curl);
+		clear_request(s);
 		return -1;
 	}
 	hop->started_at = now_epoch();
@@ -865,7 +917,7 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 		transfer_error(s, rc, hop, s->timeout_ms, err);
 	}
 	if (rc != CURLE_OK) {
-		clear_request(s->curl);
+		clear_request(s);
 		if (log_enabled(PECCTL_LOG_DEBUG))
 			log_printf(PECCTL_LOG_DEBUG, "http", "%s %s failed: %s", hop->method, hop->url,
 				   err ? err->message : curl_easy_strerror(rc));
@@ -876,7 +928,7 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	if (*out && curl_easy_getinfo(s->curl, CURLINFO_REDIRECT_URL, &location) == CURLE_OK &&
 	    location)
 		hop->redirect_url = strdup(location);
-	clear_request(s->curl);
+	clear_request(s);
 	if (!*out) {
 		host_of(hop->url, host, sizeof(host));
 		set_error(err, PECCTL_E_INTERNAL, 0, "out of memory reading the response from %s",

@@ -169,16 +169,17 @@ r, err = s:get(A .. "/drop")
 t.fails("network", "a dropped GET is a network error", r, err)
 r, err = s:post(A .. "/drop", {form = {x = "1"}})
 t.fails("unknown_outcome", "a dropped POST has an unknown outcome", r, err)
--- On a kept-alive connection libcurl sends the request again on a new one;
--- the server may have acted on the first copy, so the outcome stays unknown.
+-- On a kept-alive connection libcurl would send the request again on a new
+-- one; the server may have acted on the first copy, so a state-changing
+-- request is not repeated and its outcome stays unknown.
 s:get(A .. "/echo")
 r, err = s:post(A .. "/drop", {form = {x = "1"}})
 t.fails("unknown_outcome", "a POST dropped on a kept-alive connection has an unknown outcome",
 	r, err)
 s:get(A .. "/echo")
 r, err = s:post(A .. "/drop-once?id=1", {form = {x = "1"}})
-t.fails("unknown_outcome", "a POST answered only when sent again has an unknown outcome", r, err)
-t.like(err and err.message, "sent again", "the error says it was sent again")
+t.fails("unknown_outcome", "a POST whose kept-alive connection died has an unknown outcome", r, err)
+t.like(err and err.message, "not sent again", "and it is never sent a second time")
 s:get(A .. "/echo")
 r, err = s:get(A .. "/drop-once?id=2")
 t.is(r and r.status, 200, "a GET sent again is simply answered " .. why(err))

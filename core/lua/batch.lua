@@ -47,40 +47,21 @@ local function close_all(sessions)
 end
 
 -- A mailbox a killed batch left between "start" and "end" while it was
--- rotating its password: the vault's pending password says whether the
--- portal got the change. Returns "done" (it did: promoted), "rerun" (it
--- did not, or nothing was staged), or nil, message (needs a person).
+-- rotating its password: the vault's reconcile (core/lua/reconcile.lua)
+-- logs in with the pending password, then the current one, and keeps the
+-- one that works. Returns "done" (the portal got the change: promoted),
+-- "rerun" (it did not, or nothing was staged), or nil, message (a person
+-- must look).
 local function reconcile_rotation(opts)
 	local vault = pecctl.vault
-	if vault and vault.reconcile then
-		local result, err = vault.reconcile(opts.account)
-		if not result then return nil, err.message end
-		if result.changed or result.outcome == "promoted" then return "done" end
-		return "rerun"
-	end
-	if not (vault and vault.pending and vault.available and vault.available()) then
+	if not (vault and vault.reconcile and vault.available and vault.available()) then
 		return nil, string.format("interrupted mid-run in an earlier batch: run 'pecctl vault reconcile %s', " ..
 			"then run the batch again with --resume --retry-failed", opts.account)
 	end
-	local pending, op = vault.pending(opts.account)
-	if pending == nil and op ~= nil then return nil, op.message end
-	if pending == nil then return "rerun" end
-	local current = vault.get(opts.account)
-	local rotation = require "pecctl.rotation"
-	local account, err = pecctl.account { address = opts.account, provider = opts.provider }
-	if not account then return nil, err.message end
-	local works, probe_err = rotation.which_works(opts.account, account.provider, { pending, current })
-	if works == 1 then
-		local ok, perr = vault.promote(opts.account, op)
-		if not ok then return nil, perr.message end
-		return "done"
-	elseif works == 2 then
-		local ok, derr = vault.discard(opts.account, op)
-		if not ok then return nil, derr.message end
-		return "rerun"
-	end
-	return nil, string.format("interrupted mid-rotation and neither the pending nor the current password " ..
-		"logs in (%s): run 'pecctl vault reconcile %s'", probe_err and probe_err.message or "auth", opts.account)
+	local result, err = vault.reconcile(opts.account, opts.provider)
+	if not result then return nil, err.message end
+	if result.changed or result.outcome == "promoted" then return "done" end
+	return "rerun"
 end
 
 -- run(proc, opts) -> status, code, message, requests

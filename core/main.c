@@ -16,6 +16,7 @@
 #include "har.h"
 #include "log.h"
 #include "options.h"
+#include "vault.h"
 
 struct pecctl_options pecctl_opts = {
 	.timeout_s = 30,
@@ -50,7 +51,8 @@ static void set_default_paths(void)
 /* Options whose value is the next argument (or after '='). */
 static const char *const valued_options[] = {
 	"--sandbox", "--cacert", "--timeout", "--log-format", "--plugin-path",
-	"--script-path", "--provider", "--otp-command", "--har", "--replay", NULL,
+	"--script-path", "--provider", "--otp-command", "--har", "--replay", "--vault",
+	"--passphrase-file", NULL,
 };
 
 static int apply_option(const char *name, const char *value)
@@ -88,6 +90,10 @@ static int apply_option(const char *name, const char *value)
 		pecctl_opts.script_path = value;
 	} else if (strcmp(name, "--provider") == 0) {
 		pecctl_opts.provider = value;
+	} else if (strcmp(name, "--vault") == 0) {
+		vault_set_path(value);
+	} else if (strcmp(name, "--passphrase-file") == 0) {
+		vault_set_passphrase_file(value);
 	} else if (strcmp(name, "--otp-command") == 0) {
 		pecctl_opts.otp_command = value;
 	} else if (strcmp(name, "--har") == 0) {
@@ -170,6 +176,7 @@ static int apply_config_and_environment(void)
 		{ "sandbox", "--sandbox" }, { "cacert", "--cacert" }, { "timeout", "--timeout" },
 		{ "log_format", "--log-format" }, { "plugin_path", "--plugin-path" },
 		{ "script_path", "--script-path" }, { "otp_command", "--otp-command" },
+		{ "vault", "--vault" },
 	};
 	const char *env;
 

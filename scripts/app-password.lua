@@ -25,6 +25,11 @@ return {
 			return pecctl.fail("usage",
 				"nowhere to keep the new app password: set up the vault ('pecctl vault init') or add --param show=true")
 		end
+		-- the portal shows the password once: the vault must open before we ask for it
+		if action ~= "extend" and vault and not ctx.check then
+			local ok, uerr = vault.unlock()
+			if not ok then return nil, uerr end
+		end
 		if action ~= "extend" and ctx.params.show and not pecctl.prompt.has_tty() then
 			return pecctl.fail("needs_human", "--param show=true needs a terminal to show the password on")
 		end

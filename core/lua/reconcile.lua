@@ -10,10 +10,7 @@ local reconcile = {}
 
 reconcile.MAX_FAILED = 2
 
-local function fail(code, fmt, ...)
-	return nil, setmetatable({ code = code, message = string.format(fmt, ...) },
-		{ __tostring = function(e) return e.message .. " (" .. e.code .. ")" end })
-end
+local fail = pecctl.fail
 
 -- reconcile.account(key [, provider [, force]]) -> result | nil, err
 -- result: { account=, outcome = "nothing" | "promoted" | "discarded", op=,

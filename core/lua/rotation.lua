@@ -72,6 +72,7 @@ function rotation.rotate(r)
 	local v = vault()
 	local op = op_id(r.key)
 	if v then
+		-- staging unlocks the vault: a wrong passphrase stops us before the portal is touched
 		local ok, err = v.stage(r.key, r.new, op)
 		if not ok then return nil, err end
 	end
@@ -87,12 +88,20 @@ function rotation.rotate(r)
 	end
 	pecctl.log.warn("%s: the outcome of the change is unknown (%s); checking which password works",
 		r.key, err.message)
-	local works, probe_err = rotation.which_works(r.key, r.provider, { r.new, r.current })
-	if works == 1 then
-		if v then v.promote(r.key, op) end
+	local outcome, probe_err
+	if v then
+		-- the vault's reconcile counts each failed login against the lockout
+		local rec
+		rec, probe_err = v.reconcile(r.key, r.provider)
+		outcome = rec and rec.outcome
+	else
+		local works
+		works, probe_err = rotation.which_works(r.key, r.provider, { r.new, r.current })
+		outcome = (works == 1 and "promoted") or (works == 2 and "discarded") or nil
+	end
+	if outcome == "promoted" then
 		return { message = "password changed (confirmed by logging in after: " .. err.message .. ")", reconciled = true }
-	elseif works == 2 then
-		if v then v.discard(r.key, op) end
+	elseif outcome == "discarded" then
 		return pecctl.fail(err.code, "the password was not changed (the current one still works): %s", err.message)
 	end
 	return pecctl.fail("unknown_outcome",

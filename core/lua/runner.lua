@@ -64,10 +64,13 @@ function runner.run(proc, opts)
 				proc.name, opts.account, account.provider, op)
 		end
 	end
-	local ref = opts.secret or (pecctl.prompt.has_tty() and "prompt:")
+	-- the vault is where passwords live; without one, ask the person
+	local ref = opts.secret
+	if not ref and pecctl.vault.available() then ref = "vault:" .. opts.account end
+	if not ref and pecctl.prompt.has_tty() then ref = "prompt:" end
 	if not ref then
-		return fail("usage", "no password for %s: give --secret REF (env:VAR, file:PATH, cmd:COMMAND or prompt:)",
-			opts.account)
+		return fail("usage", "no password for %s: keep it in the vault ('pecctl vault init', 'pecctl vault set %s') " ..
+			"or give --secret REF (env:VAR, file:PATH, cmd:COMMAND or prompt:)", opts.account, opts.account)
 	end
 	local password
 	password, err = pecctl.secrets.resolve(ref, "password of " .. opts.account)

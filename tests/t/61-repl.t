@@ -199,4 +199,20 @@ unlike "$(screen)" "$PW" "and the password never reached the screen"
 tm send-keys -t repl C-d
 expect '^REPL-EXIT=0$' "Ctrl-D leaves"
 
+# Ctrl-C during a push wait: a mailbox with two-step verification waits
+# for the phone app; nobody approves.
+export BIANCHI_PW='Bianchi-Studio.75'
+tm kill-session -t repl
+tm new-session -d -s repl -x 200 -y 50 \
+	"$PECCTL_BIN --sandbox $SIM --cacert $SIM_CA repl --account studio.bianchi@pec.it --secret env:BIANCHI_PW; echo REPL-EXIT=\$?; sleep 120"
+expect 'account = studio.bianchi@pec.it' "a mailbox with two-step verification"
+type_line 'account:login{}'
+expect 'approve it in the app' "its login waits for the app approval"
+tm send-keys -t repl C-c
+expect '^(\^C)?interrupted$' "Ctrl-C stops the wait"
+type_line '"back at the prompt"'
+expect '^"back at the prompt"$' "and the prompt is back"
+tm send-keys -t repl C-d
+expect '^REPL-EXIT=0$' "Ctrl-D leaves"
+
 done_testing

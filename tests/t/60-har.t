@@ -83,6 +83,19 @@ unlike "$har" "${cookie:-no-cookie-seen}" "the trace holds no cookie value"
 like "$har" '"value":	"GMSESSID=\*\*\*"' "Cookie headers keep names, not values"
 like "$har" 'GMSESSID=\*\*\*; Path=/; HttpOnly' "Set-Cookie keeps its attributes, not the value"
 
+# Headers and query strings that carry credentials.
+cat >"$T/headers.lua" <<'EOF'
+local s = pecctl.session()
+local r = assert(s:get("https://gestionemail.pec.it/?otp=482913&pagina=2", {
+	headers = { Authorization = "Bearer eyJhbGciOi.unregistered", ["X-Api-Token"] = "tok-5521-unregistered" } }))
+print(r.status)
+EOF
+run_sim script "$T/headers.lua" --har "$T/headers.har"
+is "$status" 0 "a request with credentials in headers and query runs with --har"
+har=$(cat "$T/headers.har")
+unlike "$har" "eyJhbGciOi|tok-5521|482913" "Authorization, token headers and otp= values stay out of the trace"
+like "$har" '"url":	"https://gestionemail.pec.it/\?otp=\*\*\*&pagina=2"' "the URL keeps its shape, with the otp masked"
+
 # A procedure that changes state, through the Aruba plugin.
 export NEWPW='Nuova.Password-7'
 run_sim run password-change --account mario.rossi@pec.it --secret env:PW \

@@ -16,10 +16,13 @@ static const char global_options[] =
 	"  --log-format text|json  log lines as text or as JSON objects (stderr)\n"
 	"  --har FILE            write every HTTP exchange to FILE, a HAR 1.2 trace (secrets masked)\n"
 	"  --replay FILE.har     answer requests from a HAR trace instead of the network\n"
+	"  --vault FILE          the encrypted vault (default $XDG_DATA_HOME/pecctl/vault)\n"
+	"  --passphrase-file F   read the vault passphrase from F\n"
 	"\n"
 	"Exit codes: 0 ok, 1 portal refused, 20 needs a human, 21 denied, 22 expired,\n"
 	"23 outcome unknown, 64 usage, 65 bad input or policy, 66 missing file,\n"
-	"69 unsupported by provider, 70 internal or script error, 75 network/timeout,\n"
+	"69 unsupported by provider, 70 internal or script error, 73 cannot create,\n"
+	"74 i/o error, 75 network/timeout/rate limited,\n"
 	"76 portal changed, 77 authentication failed, 78 configuration, 130 interrupted.\n";
 
 static void print_overview(void)

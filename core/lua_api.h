@@ -15,6 +15,7 @@ int lua_open_secret(lua_State *L);  /* pecctl.secrets: new, resolve, is_secret, 
 int lua_open_prompt(lua_State *L);  /* pecctl.prompt: otp, confirm */
 int lua_open_provider(lua_State *L);/* pecctl.providers: list, for_account, open */
 int lua_open_vault(lua_State *L);   /* pecctl.vault: stage, promote, discard, get, pending, available */
+int lua_open_fs(lua_State *L);      /* pecctl.fs: write_atomic, read, mkdir, exists */
 
 /* HTTP sessions: the userdata type "pecctl.session". */
 struct http_session;

@@ -25,6 +25,7 @@ static const struct {
 	{ "prompt", lua_open_prompt },
 	{ "providers", lua_open_provider },
 	{ "vault", lua_open_vault },
+	{ "fs", lua_open_fs },
 };
 
 /* package.preload loader for an embedded module: upvalue 1 is its index. */

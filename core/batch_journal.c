@@ -176,6 +176,8 @@ static void keep_last(struct batch_journal *j)
 {
 	size_t out = 0;
 
+	if (j->n_entries < 2)
+		return;
 	qsort(j->entries, j->n_entries, sizeof(*j->entries), compare_entries);
 	for (size_t i = 0; i < j->n_entries; i++) {
 		if (i + 1 < j->n_entries && strcasecmp(j->entries[i].account, j->entries[i + 1].account) == 0) {

@@ -1,0 +1,108 @@
+-- The record of one mailbox moving from Aruba PEC to InfoCert Legalmail
+-- (seed aruba-2fa-disable-for-infocert-migration.txt), kept across runs in
+-- $XDG_DATA_HOME/pecctl/migrations/<old address>.json (0600, replaced
+-- atomically). migrate-prepare writes it, migrate-finish completes it, and
+-- while it says "migrating" twofa-enable refuses the old mailbox: the guide
+-- forbids turning two-step back on until the messages have been copied.
+--
+-- It holds what the guides need and nothing secret: the two-step state, the
+-- recovery contacts, the holder data, when each step was done.
+--
+--   { format = 1, from = "x@pec.it", from_provider = "aruba",
+--     state = "migrating" | "ended" | "cancelled", created =, updated =,
+--     twofa = { was_on =, device =, recorded = },
+--     contacts = { email =, email_verified =, mobile =, mobile_verified = },
+--     profile = { tipo =, nome =, ..., nazione = },
+--     steps = { twofa_disabled =, contacts =, profile =, prepared = },
+--     to = "y@legalmail.it",
+--     finish = { password_started =, password =, contacts =, profile =, login_verified =, done = },
+--     ended = }
+local migration = {}
+
+migration.FORMAT = 1
+
+migration.profile_fields = { "tipo", "nome", "cognome", "ragione_sociale", "codice_fiscale", "partita_iva",
+	"indirizzo", "cap", "citta", "provincia", "nazione" }
+
+function migration.now()
+	return os.date("!%Y-%m-%dT%H:%M:%SZ")
+end
+
+function migration.dir()
+	local data = os.getenv("XDG_DATA_HOME")
+	if not data or data == "" then data = (os.getenv("HOME") or ".") .. "/.local/share" end
+	return data .. "/pecctl/migrations"
+end
+
+-- The file of a mailbox; the address becomes a file name, so it is checked.
+function migration.path(address)
+	local name = tostring(address):lower()
+	if not name:match("^[%w._%+%-]+@[%w.%-]+$") or name:match("^%.") then
+		return pecctl.fail("usage", "'%s' is not a mailbox address", tostring(address))
+	end
+	return migration.dir() .. "/" .. name .. ".json"
+end
+
+-- record | nil (no migration for this address) | nil, err
+function migration.load(address)
+	local path, err = migration.path(address)
+	if not path then return nil, err end
+	local text
+	text, err = pecctl.fs.read(path)
+	if not text then
+		if err.code == "noinput" then return nil end
+		return nil, err
+	end
+	local record = pecctl.json.decode(text)
+	if type(record) ~= "table" or record.from == nil or record.format ~= migration.FORMAT then
+		return pecctl.fail("invalid", "%s is not a pecctl migration file (format %d)", path, migration.FORMAT)
+	end
+	record.steps = record.steps or {}
+	return record
+end
+
+function migration.new(address, provider)
+	local now = migration.now()
+	return { format = migration.FORMAT, from = address:lower(), from_provider = provider,
+		state = "migrating", created = now, updated = now, steps = {} }
+end
+
+-- A secret must never reach the file; finding one is a bug in the caller.
+local function refuse_secrets(value, where)
+	if pecctl.secrets.is_secret(value) then
+		error("a secret cannot be written to the migration file (" .. where .. ")", 3)
+	end
+	if type(value) == "table" then
+		for k, v in pairs(value) do refuse_secrets(v, where .. "." .. tostring(k)) end
+	end
+end
+
+-- Written atomically and durably before the next step starts.
+function migration.save(record)
+	refuse_secrets(record, "record")
+	local path, err = migration.path(record.from)
+	if not path then return nil, err end
+	local ok
+	ok, err = pecctl.fs.mkdir(migration.dir())
+	if not ok then return nil, err end
+	record.updated = migration.now()
+	return pecctl.fs.write_atomic(path, pecctl.json.encode(record, { pretty = true }) .. "\n", tonumber("600", 8))
+end
+
+-- Still migrating: two-step verification must stay off on the old mailbox.
+function migration.active(record)
+	return record ~= nil and record.state == "migrating"
+end
+
+-- The command that ends a migration, for messages.
+function migration.end_command(record)
+	if record.to then
+		return string.format("pecctl run migrate-finish --account %s --param from=%s --param end=true",
+			record.to, record.from)
+	end
+	return string.format("pecctl run migrate-finish --account NEW@legalmail.it --param from=%s --param end=true " ..
+		"(or, to call the migration off, pecctl run migrate-prepare --account %s --param cancel=true)",
+		record.from, record.from)
+end
+
+return migration

@@ -94,15 +94,14 @@ function migration.active(record)
 	return record ~= nil and record.state == "migrating"
 end
 
--- The command that ends a migration, for messages.
+-- How to end a migration (and how to call it off), for messages.
 function migration.end_command(record)
-	if record.to then
-		return string.format("pecctl run migrate-finish --account %s --param from=%s --param end=true",
-			record.to, record.from)
-	end
-	return string.format("pecctl run migrate-finish --account NEW@legalmail.it --param from=%s --param end=true " ..
-		"(or, to call the migration off, pecctl run migrate-prepare --account %s --param cancel=true)",
-		record.from, record.from)
+	local to = record.to or "NEW@legalmail.it"
+	return string.format("pecctl run migrate-finish --account %s --param from=%s --param end=true", to, record.from)
+end
+
+function migration.cancel_command(record)
+	return string.format("pecctl run migrate-prepare --account %s --param cancel=true", record.from)
 end
 
 return migration

@@ -279,9 +279,16 @@ int har_replay_answer(void *userdata, const char *method, const char *url, const
 	if (found)
 		found->used = 1;
 	if (!found) {
+		const struct replay_entry *next = NULL;
+		for (size_t i = 0; i < rp.n && !next; i++)
+			if (!rp.entries[i].used)
+				next = &rp.entries[i];
+		/* the next unused entry usually shows where the run went another way */
 		snprintf(msg, sizeof(msg),
-			 "replay: no recorded answer for %s %.300s in %s; record the run again with --har",
-			 method, key, rp.path ? rp.path : "the trace");
+			 "replay: no recorded answer for %s %.200s in %.100s (%s%.16s %.120s); record the run "
+			 "again with --har", method, key, rp.path ? rp.path : "the trace",
+			 next ? "next in the trace: " : "every entry was used", next ? next->method : "",
+			 next ? next->url : "");
 		pthread_mutex_unlock(&rp.lock);
 		free(key);
 		memset(err, 0, sizeof(*err));

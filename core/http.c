@@ -859,6 +859,9 @@ static int transport_hop(struct http_session *s, struct http_hop *hop, struct ht
 	location = http_response_header(*out, "Location");
 	if (is_redirect((*out)->status) && location)
 		hop->redirect_url = http_resolve_url(hop->url, location);
+	if (log_enabled(PECCTL_LOG_DEBUG))
+		log_printf(PECCTL_LOG_DEBUG, "http", "%s %s -> %ld, %zu bytes (replayed)", hop->method,
+			   hop->url, (*out)->status, (*out)->body_len);
 	notify(s, hop, *out, err);
 	return 0;
 }

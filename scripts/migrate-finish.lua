@@ -93,9 +93,10 @@ local function change_password(ctx, record, finish, done)
 	return true
 end
 
--- step 3: the recovery contacts from the old mailbox
-local function copy_contacts(ctx, record, finish, done)
-	local mailbox, p = ctx.session, ctx.params
+-- The recovery contacts to copy from the old mailbox, read before anything
+-- changes: a missing answer stops the run before the password is touched.
+local function plan_contacts(ctx, record)
+	local p = ctx.params
 	local want = { email = text(record.contacts and record.contacts.email),
 		mobile = text(record.contacts and record.contacts.mobile), question = p.question }
 	if want.email ~= "" then
@@ -110,33 +111,38 @@ local function copy_contacts(ctx, record, finish, done)
 	else
 		want.mobile = nil
 	end
-	local have, err = mailbox:contacts_get {}
+	local have, err = ctx.session:contacts_get {}
 	if not have then return nil, err end
 	local differs = {}
 	for _, k in ipairs { "email", "mobile", "question" } do
 		if want[k] and want[k] ~= text(have[k]) then differs[#differs + 1] = k end
 	end
-	if #differs == 0 then
-		if not finish.contacts then finish.contacts = migration.now() end
-		return true
-	end
-	if not p.answer then
+	if #differs > 0 and not p.answer then
 		return fail("usage", "%s wants the answer to the security question with every change of the recovery " ..
 			"contacts (%s to change): give --param answer=REF (env:VAR, file:PATH, cmd:COMMAND or prompt:), " ..
 			"and --param question=… to change the question too", ctx.account, table.concat(differs, ", "))
 	end
-	local result
-	result, err = mailbox:contacts_update { email = want.email, mobile = want.mobile, question = want.question,
-		answer = p.answer, dry_run = ctx.check or nil }
+	return { want = want, differs = differs }
+end
+
+-- step 3: the recovery contacts from the old mailbox
+local function copy_contacts(ctx, record, finish, done, plan)
+	if #plan.differs == 0 then
+		if not finish.contacts then finish.contacts = migration.now() end
+		return true
+	end
+	local want = plan.want
+	local result, err = ctx.session:contacts_update { email = want.email, mobile = want.mobile,
+		question = want.question, answer = ctx.params.answer, dry_run = ctx.check or nil }
 	if not result then return nil, err end
 	if ctx.check then
-		done[#done + 1] = "would change the recovery " .. table.concat(differs, ", ")
+		done[#done + 1] = "would change the recovery " .. table.concat(plan.differs, ", ")
 		return true
 	end
 	finish.contacts = migration.now()
 	local ok, serr = save(ctx, record)
 	if not ok then return nil, serr end
-	done[#done + 1] = "recovery " .. table.concat(differs, ", ") .. " copied"
+	done[#done + 1] = "recovery " .. table.concat(plan.differs, ", ") .. " copied"
 	return true
 end
 
@@ -222,7 +228,7 @@ return {
 			return { message = "the migration from " .. p.from .. " ended on " .. tostring(record.ended) ..
 				"; nothing to do", changed = false, migration_file = path }
 		end
-		record.to = ctx.account:lower()
+		record.to = ctx.account:lower()   -- bound to this mailbox with the first step saved
 		record.finish = record.finish or {}
 		local finish, done = record.finish, {}
 
@@ -233,14 +239,15 @@ return {
 		mailbox.password = password_in_use(ctx, finish)
 		ok, err = mailbox:login {}
 		if not ok then return nil, err end
-		ok, err = save(ctx, record)
-		if not ok then return nil, err end
+		local contacts
+		contacts, err = plan_contacts(ctx, record)
+		if not contacts then return nil, err end
 
 		-- 2) Account → Salva password: a password of its own
 		ok, err = change_password(ctx, record, finish, done)
 		if not ok then return nil, err end
 		-- 3) the recovery email and mobile of the old mailbox
-		ok, err = copy_contacts(ctx, record, finish, done)
+		ok, err = copy_contacts(ctx, record, finish, done, contacts)
 		if not ok then return nil, err end
 		-- 4) the holder data of the old mailbox
 		ok, err = copy_profile(ctx, record, finish, done)

@@ -9,7 +9,6 @@
 #include <string.h>
 #include "aruba.h"
 
-#define XPATH_STATE "//*[@id='password-programmi']/@data-stato"
 #define XPATH_GENERATED "//*[@id='password-generata']"
 #define VALID_UNTIL "Valida fino al "
 
@@ -29,7 +28,7 @@ static const struct app_action app_actions[] = {
 
 static const char *app_password_path(struct pecctl_call *call)
 {
-	return aruba_config(call, ARUBA_ACCOUNT, "app_password_path", "/pec/password-programmi");
+	return aruba_spec_path(call, &aruba_pages[ARUBA_PAGE_APP_PASSWORD]);
 }
 
 /* "Valida fino al DD/MM/YYYY" anywhere on the page, as YYYY-MM-DD. */
@@ -49,18 +48,18 @@ static int valid_until(const struct aruba_page *page, char *out, size_t cap)
  * state (two-step off: the portal's own sentence is the error). */
 static int read_state(const struct aruba_page *page, cJSON **result, struct pecctl_error *err)
 {
-	char *state = aruba_page_text(page, XPATH_STATE);
+	char *state = aruba_page_text(page, ARUBA_XPATH_APP_PASSWORD_STATE);
 	char date[16];
 
 	if (!state) {
 		if (aruba_page_error(page, err) != 0)
 			return -1;
-		if (aruba_page_says(page, "Per generare una password per i programmi di posta")) {
+		if (aruba_page_says(page, ARUBA_TEXT_APP_PASSWORD_NEEDS_TWOFA)) {
 			char *why = aruba_page_text(
-				page, "//*[contains(text(), 'Per generare una password per i programmi di posta')]");
+				page, "//*[contains(text(), '" ARUBA_TEXT_APP_PASSWORD_NEEDS_TWOFA "')]");
 
-			aruba_message_error(why ? why : "Per generare una password per i programmi di "
-						       "posta devi attivare la verifica in 2 passaggi",
+			aruba_message_error(why ? why : ARUBA_TEXT_APP_PASSWORD_NEEDS_TWOFA
+					    " devi attivare la verifica in 2 passaggi",
 					    NULL, page->status, err);
 			free(why);
 			return -1;

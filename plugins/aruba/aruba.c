@@ -23,9 +23,7 @@ static const struct pecctl_password_policy aruba_policy = {
 	.letters_allowed = 1,
 	.digits_allowed = 1,
 	.forbid_current = 1,
-	.description = "La nuova password deve avere una lunghezza compresa fra gli 8 ed i 20 "
-		       "caratteri, può contenere solo lettere non accentate, numeri ed i caratteri "
-		       "'.' e '-', inoltre non può essere uguale alla password in uso.",
+	.description = ARUBA_PASSWORD_RULES,
 };
 
 static const struct pecctl_operation aruba_operations[] = {
@@ -57,6 +55,7 @@ static const struct pecctl_operation aruba_operations[] = {
 	{ "profile_get", "the holder profile (Area clienti)", 0, aruba_op_profile_get },
 	{ "profile_update", "correct the holder profile (Area clienti)", 1, aruba_op_profile_update },
 	{ "access_history", "the login history (Storico accessi)", 0, aruba_op_access_history },
+	{ "doctor", "check every page the plugin uses, changing nothing", 0, aruba_op_doctor },
 };
 
 static const struct pecctl_provider aruba_provider = {

@@ -142,6 +142,9 @@ struct aruba_step {
 	size_t n_fills;
 	const struct aruba_identity *who;  /* logged in as; NULL: the mailbox */
 	int anonymous;         /* never log in for it (login forms, push pages) */
+	/* The page expectation it comes from (pages.c), or NULL: every fill
+	 * must name one of its fields, so the doctor checks what is filled. */
+	const struct aruba_page_spec *spec;
 };
 
 /*
@@ -175,6 +178,115 @@ char *aruba_lowercase(const char *s);
 /* Copy a portal date "DD/MM/YYYY" (followed by " HH:MM" or not) to ISO
  * "YYYY-MM-DD" ("YYYY-MM-DDTHH:MM"); 0, or -1 when it is not one. */
 int aruba_iso_date(const char *portal, char *out, size_t cap);
+
+/* ---- pages.c: what the plugin expects of each page ---- */
+
+/* The portal's own wording of the password rules (seed
+ * aruba-password-change.txt), shown above every password form. */
+#define ARUBA_PASSWORD_RULES \
+	"La nuova password deve avere una lunghezza compresa fra gli 8 ed i 20 caratteri, " \
+	"può contenere solo lettere non accentate, numeri ed i caratteri '.' e '-', inoltre " \
+	"non può essere uguale alla password in uso."
+/* What "Password programmi di posta" says instead with two-step off. */
+#define ARUBA_TEXT_APP_PASSWORD_NEEDS_TWOFA "Per generare una password per i programmi di posta"
+
+/* Element ids and XPath expressions the operations read pages with. */
+#define ARUBA_ID_CONTACT_EMAIL "contatto-email"
+#define ARUBA_ID_CONTACT_MOBILE "contatto-cellulare"
+#define ARUBA_XPATH_APP_PASSWORD_STATE "//*[@id='password-programmi']/@data-stato"
+#define ARUBA_XPATH_TWOFA_STATE "//*[@id='verifica-2-passaggi']/@data-stato"
+#define ARUBA_XPATH_HISTORY_TABLE "//table[@id='storico']"
+#define ARUBA_XPATH_DOMAIN_LIST "//table//tr[@data-casella] | //table[@id='caselle']"
+#define ARUBA_XPATH_HOLDER_PROFILE "//dl[@id='profilo-titolare']"
+
+/* The webmail's JSON API: its paths (config webmail.login_api,
+ * webmail.settings_api) and where its settings hold the link into
+ * Gestione account. */
+#define ARUBA_WEBMAIL_LOGIN_API "/smart/api/login"
+#define ARUBA_WEBMAIL_SETTINGS_API "/smart/api/impostazioni"
+#define ARUBA_JSON_SETTINGS_ACCOUNT "account"
+#define ARUBA_JSON_SETTINGS_SSO_LINK "sicurezza_e_password"
+
+/* An element a page must have: how it is found, and its name in messages. */
+struct aruba_element {
+	const char *label;   /* "#verifica-2-passaggi[data-stato]" */
+	const char *xpath;
+};
+
+/* How the plugin reaches a page. */
+enum aruba_reach {
+	ARUBA_REACH_ANONYMOUS,  /* GET of its path, not logged in (login forms) */
+	ARUBA_REACH_GET,        /* GET of its path, logged in as the mailbox */
+	ARUBA_REACH_LINK,       /* a link on another page leads there */
+	ARUBA_REACH_POST,       /* only the answer to a POST shows it */
+	ARUBA_REACH_OTHER_LOGIN /* logged in as someone else (an Aruba account) */
+};
+
+/*
+ * One page the plugin depends on: where it is (config key and default),
+ * the form it fills (action, id, the logical names of its fields) and the
+ * elements and wording it reads. The operations take their paths, form
+ * lookups and fields from here; the doctor checks the same entries.
+ */
+struct aruba_page_spec {
+	enum aruba_site site;
+	const char *what;              /* "password change" */
+	enum aruba_reach reach;
+	const char *reached_how;       /* for LINK/POST/OTHER_LOGIN: how, in words */
+	const char *path_key, *path;   /* config key of the path and its default */
+	const char *action_key, *action;   /* default NULL: the page's own path */
+	const char *form_id_key, *form_id;
+	const char *const *fields;     /* NULL-terminated; NULL: no form */
+	const struct aruba_element *elements;  /* {NULL} terminated; may be NULL */
+	const char *text;              /* wording the page always shows; may be NULL */
+	const char *text_instead;      /* shown instead of the elements when the
+					* feature is off (two-step); may be NULL */
+	int postmaster_only;           /* only a postmaster@ login sees it */
+};
+
+enum aruba_page_name {
+	ARUBA_PAGE_GESTIONEMAIL_LOGIN,
+	ARUBA_PAGE_GESTIONEMAIL_PASSWORD,
+	ARUBA_PAGE_GESTIONEMAIL_HISTORY,
+	ARUBA_PAGE_DOMAIN_LIST,
+	ARUBA_PAGE_DOMAIN_PASSWORD,
+	ARUBA_PAGE_ACCOUNT_LOGIN,
+	ARUBA_PAGE_ACCOUNT_HOME,
+	ARUBA_PAGE_CONTACTS,
+	ARUBA_PAGE_CONTACTS_VERIFY,
+	ARUBA_PAGE_ACCOUNT_PASSWORD,
+	ARUBA_PAGE_APP_PASSWORD,
+	ARUBA_PAGE_TWOFA,
+	ARUBA_PAGE_EXPIRY,
+	ARUBA_PAGE_ACCOUNT_HISTORY,
+	ARUBA_PAGE_AREACLIENTI_LOGIN,
+	ARUBA_PAGE_AREACLIENTI_HOME,
+	ARUBA_PAGE_PROFILE,
+	ARUBA_PAGE_SERVICES,
+	ARUBA_PAGE_COUNT
+};
+
+extern const struct aruba_page_spec aruba_pages[ARUBA_PAGE_COUNT];
+
+/* The login form's page of a site; NULL for the webmail (JSON). Its first
+ * field is the user's. */
+const struct aruba_page_spec *aruba_login_spec(enum aruba_site site);
+/* The page's path, form action (the path when it has no default) and
+ * form id, through the config. */
+const char *aruba_spec_path(struct pecctl_call *call, const struct aruba_page_spec *spec);
+const char *aruba_spec_action(struct pecctl_call *call, const struct aruba_page_spec *spec);
+const char *aruba_spec_form_id(struct pecctl_call *call, const struct aruba_page_spec *spec);
+/* A step for the page's form: site, what, page, action, form id, spec. */
+struct aruba_step aruba_spec_step(struct pecctl_call *call, const struct aruba_page_spec *spec);
+/* 1 when the page's form has logical field `name`. */
+int aruba_spec_has_field(const struct aruba_page_spec *spec, const char *name);
+/* The known portal messages (messages.c): the i-th beginning of a wording,
+ * NULL past the end. */
+const char *aruba_known_message(size_t i);
+/* The link text leading from the holder profile to its form (profile.c). */
+const char *aruba_profile_edit_link(struct pecctl_call *call);
+/* Is the address a PEC-on-own-domain postmaster? */
+int aruba_is_postmaster(const char *address);
 
 /* ---- login.c: logins on each site, who is logged in where ---- */
 
@@ -278,5 +390,8 @@ int aruba_op_profile_update(struct pecctl_call *call, const cJSON *args, cJSON *
 			    struct pecctl_error *err);
 int aruba_op_access_history(struct pecctl_call *call, const cJSON *args, cJSON **result,
 			    struct pecctl_error *err);
+/* doctor.c: every page above fetched and checked, nothing changed */
+int aruba_op_doctor(struct pecctl_call *call, const cJSON *args, cJSON **result,
+		    struct pecctl_error *err);
 
 #endif

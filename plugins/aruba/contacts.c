@@ -21,8 +21,8 @@ struct contact {
 };
 
 static const struct contact contacts[] = {
-	{ "contatto-email", "email" },
-	{ "contatto-cellulare", "mobile" },
+	{ ARUBA_ID_CONTACT_EMAIL, "email" },
+	{ ARUBA_ID_CONTACT_MOBILE, "mobile" },
 };
 
 /* The contact's value: its "valore" part when the line has one (the line
@@ -79,7 +79,7 @@ int aruba_op_contacts_get(struct pecctl_call *call, const cJSON *args, cJSON **r
 
 	(void)args;
 	rc = aruba_open(call, ARUBA_ACCOUNT, NULL,
-			aruba_config(call, ARUBA_ACCOUNT, "home_path", "/pec/home"), &page, err);
+			aruba_spec_path(call, &aruba_pages[ARUBA_PAGE_ACCOUNT_HOME]), &page, err);
 	if (rc == 0)
 		rc = read_contacts(&page, result, err);
 	aruba_page_release(&page);
@@ -122,11 +122,11 @@ static char *normalise_mobile(const char *mobile)
 static int verify_codes(struct pecctl_call *call, struct aruba_page *page, const char *email,
 			const char *mobile, struct pecctl_error *err)
 {
+	const struct aruba_page_spec *spec = &aruba_pages[ARUBA_PAGE_CONTACTS_VERIFY];
 	const char *code_email_field = aruba_field(call, ARUBA_ACCOUNT, "codice_email");
 	const char *code_sms_field = aruba_field(call, ARUBA_ACCOUNT, "codice_sms");
-	const char *action = aruba_config(call, ARUBA_ACCOUNT, "contacts_verify_action",
-					  "/pec/contatti/verifica");
-	const char *form_id = aruba_config(call, ARUBA_ACCOUNT, "contacts_verify_form_id", NULL);
+	const char *action = aruba_spec_action(call, spec);
+	const char *form_id = aruba_spec_form_id(call, spec);
 	char email_code[CODE_MAX], sms_code[CODE_MAX], label[320];
 	int attempt;
 
@@ -161,15 +161,10 @@ static int verify_codes(struct pecctl_call *call, struct aruba_page *page, const
 				{ "codice_email", wants_email ? email_code : NULL, ARUBA_FILL_SECRET },
 				{ "codice_sms", wants_sms ? sms_code : NULL, ARUBA_FILL_SECRET },
 			};
-			const struct aruba_step step = {
-				.site = ARUBA_ACCOUNT,
-				.what = "contact verification",
-				.action = action,
-				.form_id = form_id,
-				.fills = fills,
-				.n_fills = 2,
-			};
+			struct aruba_step step = aruba_spec_step(call, spec);
 
+			step.fills = fills;
+			step.n_fills = 2;
 			rc = aruba_submit(call, &step, page, 0, NULL, err);
 		}
 		explicit_bzero(email_code, sizeof(email_code));
@@ -189,7 +184,6 @@ int aruba_op_contacts_update(struct pecctl_call *call, const cJSON *args, cJSON 
 {
 	const char *email = aruba_arg_string(args, "email");
 	const char *mobile_arg = aruba_arg_string(args, "mobile");
-	const char *path = aruba_config(call, ARUBA_ACCOUNT, "contacts_path", "/pec/contatti");
 	struct aruba_page page = { 0 };
 	char *mobile = NULL, *message = NULL;
 	int rc = -1;
@@ -213,16 +207,10 @@ int aruba_op_contacts_update(struct pecctl_call *call, const cJSON *args, cJSON 
 			{ "email", email, ARUBA_FILL_TEXT },
 			{ "cellulare", mobile, ARUBA_FILL_TEXT },
 		};
-		const struct aruba_step step = {
-			.site = ARUBA_ACCOUNT,
-			.what = "contacts change",
-			.page = path,
-			.action = aruba_config(call, ARUBA_ACCOUNT, "contacts_action", path),
-			.form_id = aruba_config(call, ARUBA_ACCOUNT, "contacts_form_id", "contatti"),
-			.fills = fills,
-			.n_fills = 2,
-		};
+		struct aruba_step step = aruba_spec_step(call, &aruba_pages[ARUBA_PAGE_CONTACTS]);
 
+		step.fills = fills;
+		step.n_fills = 2;
 		if (aruba_submit(call, &step, &page, aruba_dry_run(args), result, err) != 0)
 			goto out;
 	}

@@ -8,21 +8,7 @@
 #include <string.h>
 #include "aruba.h"
 
-struct expiry_form {
-	const char *path;
-	const char *action;
-	const char *form_id;
-};
-
-static struct expiry_form expiry_form(struct pecctl_call *call)
-{
-	struct expiry_form f;
-
-	f.path = aruba_config(call, ARUBA_ACCOUNT, "expiry_path", "/pec/password/scadenza");
-	f.action = aruba_config(call, ARUBA_ACCOUNT, "expiry_action", f.path);
-	f.form_id = aruba_config(call, ARUBA_ACCOUNT, "expiry_form_id", "scadenza-password");
-	return f;
-}
+static const struct aruba_page_spec *const expiry_page = &aruba_pages[ARUBA_PAGE_EXPIRY];
 
 /* A number field of the form, -1 (and portal_changed) when absent. */
 static int form_number(struct pecctl_call *call, const struct aruba_page *page,
@@ -47,8 +33,9 @@ static int form_number(struct pecctl_call *call, const struct aruba_page *page,
 static int read_expiry(struct pecctl_call *call, const struct aruba_page *page, cJSON **result,
 		       struct pecctl_error *err)
 {
-	struct expiry_form f = expiry_form(call);
-	struct pecctl_form *form = aruba_page_form(page, "password expiry", f.action, f.form_id, err);
+	struct pecctl_form *form = aruba_page_form(page, expiry_page->what,
+						   aruba_spec_action(call, expiry_page),
+						   aruba_spec_form_id(call, expiry_page), err);
 	long days, notice;
 	int rc = -1;
 
@@ -78,7 +65,7 @@ int aruba_op_password_expiry_get(struct pecctl_call *call, const cJSON *args, cJ
 	int rc;
 
 	(void)args;
-	rc = aruba_open(call, ARUBA_ACCOUNT, NULL, expiry_form(call).path, &page, err);
+	rc = aruba_open(call, ARUBA_ACCOUNT, NULL, aruba_spec_path(call, expiry_page), &page, err);
 	if (rc == 0)
 		rc = read_expiry(call, &page, result, err);
 	aruba_page_release(&page);
@@ -125,7 +112,6 @@ static int bool_arg(const cJSON *args, const char *name, const char **out,
 int aruba_op_password_expiry_set(struct pecctl_call *call, const cJSON *args, cJSON **result,
 				 struct pecctl_error *err)
 {
-	struct expiry_form f = expiry_form(call);
 	struct aruba_page page = { 0 };
 	char days[24], notice[24], *message = NULL;
 	const char *enabled, *notify;
@@ -143,16 +129,10 @@ int aruba_op_password_expiry_set(struct pecctl_call *call, const cJSON *args, cJ
 			{ "preavviso", notice[0] ? notice : NULL, ARUBA_FILL_TEXT },
 			{ "notifica_email", notify, ARUBA_FILL_CHECKBOX },
 		};
-		const struct aruba_step step = {
-			.site = ARUBA_ACCOUNT,
-			.what = "password expiry",
-			.page = f.path,
-			.action = f.action,
-			.form_id = f.form_id,
-			.fills = fills,
-			.n_fills = sizeof(fills) / sizeof(fills[0]),
-		};
+		struct aruba_step step = aruba_spec_step(call, expiry_page);
 
+		step.fills = fills;
+		step.n_fills = sizeof(fills) / sizeof(fills[0]);
 		if (aruba_submit(call, &step, &page, aruba_dry_run(args), result, err) != 0)
 			goto out;
 	}

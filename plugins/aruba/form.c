@@ -81,6 +81,9 @@ static int fill_form(struct pecctl_call *call, const struct aruba_step *step,
 		char *on_value = NULL;
 		int rc;
 
+		if (step->spec && !aruba_spec_has_field(step->spec, fill->field))
+			return aruba_fail(err, PECCTL_E_INTERNAL, "%s: field \"%s\" is not among the "
+					  "page's expected fields (pages.c)", step->what, fill->field);
 		if (!fill->value)
 			continue;
 		if (fill->kind == ARUBA_FILL_CHECKBOX) {

@@ -12,7 +12,7 @@
 /* A history of thousands of pages is a loop, not a history. */
 #define HISTORY_MAX_PAGES 500
 
-#define XPATH_ROWS "//table[@id='storico']//tr[count(td) >= 4]"
+#define XPATH_ROWS ARUBA_XPATH_HISTORY_TABLE "//tr[count(td) >= 4]"
 
 static const char *const columns[] = { "time", "ip", "service", "outcome" };
 #define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
@@ -89,16 +89,15 @@ int aruba_op_access_history(struct pecctl_call *call, const cJSON *args, cJSON *
 	if (site != ARUBA_ACCOUNT && site != ARUBA_GESTIONEMAIL)
 		return aruba_fail(err, PECCTL_E_INVALID,
 				  "the access history is on account or gestionemail");
-	url = aruba_url(call, site, aruba_config(call, site, "history_path",
-						 site == ARUBA_ACCOUNT ? "/pec/storico-accessi"
-								       : "/accessi"));
+	url = aruba_url(call, site, aruba_spec_path(call, &aruba_pages[
+		site == ARUBA_ACCOUNT ? ARUBA_PAGE_ACCOUNT_HISTORY : ARUBA_PAGE_GESTIONEMAIL_HISTORY]));
 	if (!url)
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	entries = cJSON_CreateArray();
 	while (url && pages < max_pages) {
 		if (aruba_open(call, site, NULL, url, &page, err) != 0)
 			goto out;
-		if (!aruba_page_has(&page, "//table[@id='storico']")) {
+		if (!aruba_page_has(&page, ARUBA_XPATH_HISTORY_TABLE)) {
 			aruba_portal_changed(err, &page, "the access history (table#storico)");
 			goto out;
 		}

@@ -17,20 +17,13 @@ struct aruba_session {
 	int used_push[ARUBA_SITE_COUNT];  /* that login needed the app's approval */
 };
 
-/* The HTML login form of each site (webmail logs in over JSON). */
-struct login_form {
-	const char *page;      /* where the form is */
-	const char *action;
-	const char *form_id;
-	const char *user_field;
-	const char *logout;
-};
-
-static const struct login_form login_forms[ARUBA_SITE_COUNT] = {
-	[ARUBA_GESTIONEMAIL] = { "/", "/login", "login", "casella", "/logout" },
-	[ARUBA_ACCOUNT] = { "/pec", "/pec/login", "login", "casella", "/logout" },
-	[ARUBA_WEBMAIL] = { NULL, NULL, NULL, "casella", "/smart/api/logout" },
-	[ARUBA_AREACLIENTI] = { "/", "/login", "login", "username", "/logout" },
+/* Where each site logs out; the login forms are in pages.c (the webmail
+ * logs in over JSON). */
+static const char *const logout_paths[ARUBA_SITE_COUNT] = {
+	[ARUBA_GESTIONEMAIL] = "/logout",
+	[ARUBA_ACCOUNT] = "/logout",
+	[ARUBA_WEBMAIL] = "/smart/api/logout",
+	[ARUBA_AREACLIENTI] = "/logout",
 };
 
 static void session_free(void *data)
@@ -117,33 +110,19 @@ int aruba_mark_login(struct pecctl_call *call, enum aruba_site site, struct pecc
 	return remember_login(call, site, aruba_host->account(call), "password", 0, err);
 }
 
-static const char *login_path(struct pecctl_call *call, enum aruba_site site)
-{
-	return aruba_config(call, site, "login_path", login_forms[site].page);
-}
-
-static const char *login_action(struct pecctl_call *call, enum aruba_site site)
-{
-	return aruba_config(call, site, "login_action", login_forms[site].action);
-}
-
-static const char *login_form_id(struct pecctl_call *call, enum aruba_site site)
-{
-	return aruba_config(call, site, "login_form_id", login_forms[site].form_id);
-}
-
 int aruba_is_login_page(struct pecctl_call *call, enum aruba_site site,
 			const struct aruba_page *page)
 {
+	const struct aruba_page_spec *spec = aruba_login_spec(site);
 	struct pecctl_form *form = NULL;
 
-	if (site == ARUBA_WEBMAIL)
+	if (!spec)
 		return page->status == 401;
 	if (!page->doc)
 		return 0;
-	form = aruba_host->html_form(page->doc, login_action(call, site), NULL);
+	form = aruba_host->html_form(page->doc, aruba_spec_action(call, spec), NULL);
 	if (!form)
-		form = aruba_host->html_form(page->doc, NULL, login_form_id(call, site));
+		form = aruba_host->html_form(page->doc, NULL, aruba_spec_form_id(call, spec));
 	if (!form)
 		return 0;
 	aruba_host->form_free(form);
@@ -155,7 +134,7 @@ int aruba_is_login_page(struct pecctl_call *call, enum aruba_site site,
 int aruba_logout_site(struct pecctl_call *call, enum aruba_site site, struct pecctl_error *err)
 {
 	char *url = aruba_url(call, site, aruba_config(call, site, "logout_path",
-						       login_forms[site].logout));
+						       logout_paths[site]));
 	struct aruba_page page = { 0 };
 	int rc;
 
@@ -172,24 +151,22 @@ int aruba_logout_site(struct pecctl_call *call, enum aruba_site site, struct pec
 static int html_login(struct pecctl_call *call, enum aruba_site site, const char *user,
 		      const char *password, int *two_step, struct pecctl_error *err)
 {
+	const struct aruba_page_spec *spec = aruba_login_spec(site);
+	/* the form's first field is the user's */
 	struct aruba_fill fills[] = {
-		{ login_forms[site].user_field, user, ARUBA_FILL_TEXT },
+		{ spec->fields[0], user, ARUBA_FILL_TEXT },
 		{ "password", password, ARUBA_FILL_SECRET },
 	};
-	struct aruba_step step = {
-		.site = site,
-		.what = "login",
-		.action = login_action(call, site),
-		.form_id = login_form_id(call, site),
-		.fills = fills,
-		.n_fills = sizeof(fills) / sizeof(fills[0]),
-		.anonymous = 1,
-	};
+	struct aruba_step step = aruba_spec_step(call, spec);
 	struct aruba_page page = { 0 };
-	char *url = aruba_url(call, site, login_path(call, site));
+	char *url = aruba_url(call, site, aruba_spec_path(call, spec));
 	char what[128];
 	int rc = -1;
 
+	/* the page is fetched here (a stale session is ended first) */
+	step.page = NULL;
+	step.fills = fills;
+	step.n_fills = sizeof(fills) / sizeof(fills[0]);
 	if (!url)
 		return aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 	if (aruba_fetch(call, "GET", url, NULL, NULL, 0, &page, err) != 0)

@@ -57,6 +57,11 @@ static const struct known_message *find_known(const char *text)
 	return NULL;
 }
 
+const char *aruba_known_message(size_t i)
+{
+	return i < sizeof(known_messages) / sizeof(known_messages[0]) ? known_messages[i].starts : NULL;
+}
+
 void aruba_message_error(const char *text, const char *field, long status,
 			 struct pecctl_error *err)
 {

@@ -60,7 +60,7 @@ int aruba_op_change_password(struct pecctl_call *call, const cJSON *args, cJSON 
 {
 	const char *via = aruba_arg_string(args, "via");
 	enum aruba_site site = ARUBA_GESTIONEMAIL;
-	const char *current, *fresh, *path;
+	const char *current, *fresh;
 	int rc;
 
 	if (via && strcmp(via, "account") == 0)
@@ -74,24 +74,17 @@ int aruba_op_change_password(struct pecctl_call *call, const cJSON *args, cJSON 
 	if (!(current = aruba_require_secret(call, "password", err)) ||
 	    !(fresh = aruba_require_secret(call, "new_password", err)))
 		return -1;
-	path = site == ARUBA_ACCOUNT ? aruba_config(call, site, "password_path", "/pec/password")
-				     : aruba_config(call, site, "password_path", "/cambio-password");
 	{
 		const struct aruba_fill fills[] = {
 			{ "password_attuale", current, ARUBA_FILL_SECRET },
 			{ "nuova_password", fresh, ARUBA_FILL_SECRET },
 			{ "ripeti_password", repeat_password(call, fresh), ARUBA_FILL_SECRET },
 		};
-		const struct aruba_step step = {
-			.site = site,
-			.what = "password change",
-			.page = path,
-			.action = aruba_config(call, site, "password_action", path),
-			.form_id = aruba_config(call, site, "password_form_id", "cambio-password"),
-			.fills = fills,
-			.n_fills = sizeof(fills) / sizeof(fills[0]),
-		};
+		struct aruba_step step = aruba_spec_step(call, &aruba_pages[
+			site == ARUBA_ACCOUNT ? ARUBA_PAGE_ACCOUNT_PASSWORD : ARUBA_PAGE_GESTIONEMAIL_PASSWORD]);
 
+		step.fills = fills;
+		step.n_fills = sizeof(fills) / sizeof(fills[0]);
 		rc = submit_password_form(call, &step, args, result, err);
 	}
 	/* the portal ends the mailbox's other sessions on every site */
@@ -106,11 +99,6 @@ static const char *domain_of(const char *address)
 	const char *at = strrchr(address, '@');
 
 	return at ? at + 1 : "";
-}
-
-static int is_postmaster(const char *address)
-{
-	return strncasecmp(address, "postmaster@", 11) == 0;
 }
 
 /* The mailbox's row in "Caselle del dominio" links to its password page:
@@ -128,11 +116,9 @@ static char *domain_password_url(struct pecctl_call *call, const struct aruba_id
 	if (!expr)
 		goto oom;
 	if (aruba_open(call, ARUBA_GESTIONEMAIL, postmaster,
-		       aruba_config(call, ARUBA_GESTIONEMAIL, "domain_list_path", "/dominio/caselle"),
-		       &page, err) != 0)
+		       aruba_spec_path(call, &aruba_pages[ARUBA_PAGE_DOMAIN_LIST]), &page, err) != 0)
 		goto out;
-	if (!aruba_page_has(&page, "//table//tr[@data-casella]") &&
-	    !aruba_page_has(&page, "//table[@id='caselle']")) {
+	if (!aruba_page_has(&page, ARUBA_XPATH_DOMAIN_LIST)) {
 		aruba_portal_changed(err, &page, "the domain mailbox list (tr[data-casella])");
 		goto out;
 	}
@@ -173,7 +159,7 @@ int aruba_op_domain_password_set(struct pecctl_call *call, const cJSON *args, cJ
 	char *target = NULL, *url = NULL;
 	int rc = -1;
 
-	if (is_postmaster(account)) {
+	if (aruba_is_postmaster(account)) {
 		if (!address) {
 			aruba_fail(err, PECCTL_E_INVALID,
 				   "\"address\" (the mailbox whose password to set) is required");
@@ -206,24 +192,20 @@ int aruba_op_domain_password_set(struct pecctl_call *call, const cJSON *args, cJ
 			{ "nuova_password", fresh, ARUBA_FILL_SECRET },
 			{ "ripeti_password", repeat_password(call, fresh), ARUBA_FILL_SECRET },
 		};
-		const struct aruba_step step = {
-			.site = ARUBA_GESTIONEMAIL,
-			.what = "domain mailbox password change",
-			.page = url,
-			.action = url,
-			.who = &postmaster,
-			.form_id = aruba_config(call, ARUBA_GESTIONEMAIL, "password_form_id",
-						"cambio-password"),
-			.fills = fills,
-			.n_fills = sizeof(fills) / sizeof(fills[0]),
-		};
+		struct aruba_step step = aruba_spec_step(call, &aruba_pages[ARUBA_PAGE_DOMAIN_PASSWORD]);
 
+		/* the mailbox's link leads to the form, which posts to itself */
+		step.page = url;
+		step.action = url;
+		step.who = &postmaster;
+		step.fills = fills;
+		step.n_fills = sizeof(fills) / sizeof(fills[0]);
 		rc = submit_password_form(call, &step, args, result, err);
 	}
 	if (rc == 0 && !aruba_dry_run(args)) {
 		cJSON_AddStringToObject(*result, "address", target);
 		/* a new password for the mailbox ends its own sessions */
-		if (!is_postmaster(account))
+		if (!aruba_is_postmaster(account))
 			aruba_forget_other_logins(call, ARUBA_GESTIONEMAIL);
 	}
 out:

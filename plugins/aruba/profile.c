@@ -13,11 +13,10 @@
 #include <string.h>
 #include "aruba.h"
 
-static const char *const profile_fields[] = {
-	"tipo", "nome", "cognome", "ragione_sociale", "codice_fiscale", "partita_iva",
-	"indirizzo", "cap", "citta", "provincia", "nazione",
-};
-#define N_PROFILE_FIELDS (sizeof(profile_fields) / sizeof(profile_fields[0]))
+static const struct aruba_page_spec *const profile_page = &aruba_pages[ARUBA_PAGE_PROFILE];
+/* the form's fields (pages.c), in the order results list them */
+#define profile_fields (profile_page->fields)
+#define PROFILE_FIELDS_MAX 16
 
 /* The profile form reached, with where it came from. */
 struct profile_form {
@@ -157,7 +156,7 @@ static int reach_with_aruba_account(struct pecctl_call *call, const cJSON *args,
 {
 	const char *wanted_service = aruba_arg_string(args, "service_id");
 	const char *wanted_profile = aruba_arg_string(args, "profile_id");
-	const char *services_path = aruba_config(call, ARUBA_AREACLIENTI, "services_path", "/servizi");
+	const char *services_path = aruba_spec_path(call, &aruba_pages[ARUBA_PAGE_SERVICES]);
 	const struct aruba_identity *who = &out->who;
 	char *address = aruba_lowercase(aruba_host->account(call));
 	cJSON *services = NULL, *sid;
@@ -227,14 +226,17 @@ static int reach_with_mailbox(struct pecctl_call *call, struct profile_form *out
 			      struct pecctl_error *err)
 {
 	if (aruba_open(call, ARUBA_AREACLIENTI, &out->who,
-		       aruba_config(call, ARUBA_AREACLIENTI, "home_path", "/home"), &out->page,
+		       aruba_spec_path(call, &aruba_pages[ARUBA_PAGE_AREACLIENTI_HOME]), &out->page,
 		       err) != 0)
 		return -1;
-	if (!aruba_page_has(&out->page, "//dl[@id='profilo-titolare']"))
+	if (!aruba_page_has(&out->page, ARUBA_XPATH_HOLDER_PROFILE))
 		return aruba_portal_changed(err, &out->page, "the holder profile (dl#profilo-titolare)");
-	return follow_link_text(call, &out->who, &out->page,
-				aruba_config(call, ARUBA_AREACLIENTI, "profile_edit_link",
-					     "Correggi i dati"), err);
+	return follow_link_text(call, &out->who, &out->page, aruba_profile_edit_link(call), err);
+}
+
+const char *aruba_profile_edit_link(struct pecctl_call *call)
+{
+	return aruba_config(call, ARUBA_AREACLIENTI, "profile_edit_link", "Correggi i dati");
 }
 
 static int reach_profile_form(struct pecctl_call *call, const cJSON *args,
@@ -252,7 +254,7 @@ static int reach_profile_form(struct pecctl_call *call, const cJSON *args,
 /* The form on the edit page: its action is the page itself. */
 static const char *profile_form_id(struct pecctl_call *call)
 {
-	return aruba_config(call, ARUBA_AREACLIENTI, "profile_form_id", "profilo");
+	return aruba_spec_form_id(call, profile_page);
 }
 
 static void release_profile_form(struct profile_form *pf)
@@ -271,12 +273,12 @@ int aruba_op_profile_get(struct pecctl_call *call, const cJSON *args, cJSON **re
 
 	if (reach_profile_form(call, args, &pf, err) != 0)
 		goto out;
-	form = aruba_page_form(&pf.page, "holder profile", aruba_page_url(&pf.page),
+	form = aruba_page_form(&pf.page, profile_page->what, aruba_page_url(&pf.page),
 			       profile_form_id(call), err);
 	if (!form)
 		goto out;
 	*result = cJSON_CreateObject();
-	for (i = 0; i < N_PROFILE_FIELDS; i++) {
+	for (i = 0; profile_fields[i] && i < PROFILE_FIELDS_MAX; i++) {
 		const char *value = aruba_host->form_get(form, aruba_field(call, ARUBA_AREACLIENTI,
 									 profile_fields[i]));
 
@@ -295,12 +297,12 @@ int aruba_op_profile_update(struct pecctl_call *call, const cJSON *args, cJSON *
 			    struct pecctl_error *err)
 {
 	struct profile_form pf = { { 0 }, NULL, { NULL, NULL } };
-	struct aruba_fill fills[N_PROFILE_FIELDS];
+	struct aruba_fill fills[PROFILE_FIELDS_MAX];
 	size_t i, n = 0;
 	char *message = NULL, *action = NULL;
 	int rc = -1;
 
-	for (i = 0; i < N_PROFILE_FIELDS; i++) {
+	for (i = 0; profile_fields[i] && i < PROFILE_FIELDS_MAX; i++) {
 		const cJSON *item = cJSON_GetObjectItemCaseSensitive(args, profile_fields[i]);
 
 		if (!item)
@@ -326,16 +328,12 @@ int aruba_op_profile_update(struct pecctl_call *call, const cJSON *args, cJSON *
 		goto out;
 	}
 	{
-		const struct aruba_step step = {
-			.site = ARUBA_AREACLIENTI,
-			.what = "holder profile update",
-			.action = action,
-			.form_id = profile_form_id(call),
-			.who = &pf.who,
-			.fills = fills,
-			.n_fills = n,
-		};
+		struct aruba_step step = aruba_spec_step(call, profile_page);
 
+		step.action = action;
+		step.who = &pf.who;
+		step.fills = fills;
+		step.n_fills = n;
 		if (aruba_submit(call, &step, &pf.page, aruba_dry_run(args), result, err) != 0)
 			goto out;
 	}

@@ -9,18 +9,18 @@
 #include <string.h>
 #include "aruba.h"
 
-#define XPATH_TWOFA_STATE "//*[@id='verifica-2-passaggi']/@data-stato"
+static const struct aruba_page_spec *const twofa_page = &aruba_pages[ARUBA_PAGE_TWOFA];
 
 static const char *twofa_path(struct pecctl_call *call)
 {
-	return aruba_config(call, ARUBA_ACCOUNT, "twofa_path", "/pec/verifica-2-passaggi");
+	return aruba_spec_path(call, twofa_page);
 }
 
 /* {"enabled","device"} read from the page; -1 and err when it has no state. */
 static int read_twofa(struct pecctl_call *call, const struct aruba_page *page, cJSON **result,
 		      struct pecctl_error *err)
 {
-	char *state = aruba_page_text(page, XPATH_TWOFA_STATE), *device;
+	char *state = aruba_page_text(page, ARUBA_XPATH_TWOFA_STATE), *device;
 
 	if (!state)
 		return aruba_portal_changed(err, page, "#verifica-2-passaggi[data-stato]");
@@ -62,11 +62,11 @@ static int enter_account_from_webmail(struct pecctl_call *call, struct pecctl_er
 	int rc = -1;
 
 	if (aruba_webmail_get(call, aruba_config(call, ARUBA_WEBMAIL, "settings_api",
-						 "/smart/api/impostazioni"),
+						 ARUBA_WEBMAIL_SETTINGS_API),
 			      &settings, err) != 0)
 		return -1;
-	account = cJSON_GetObjectItemCaseSensitive(settings, "account");
-	link = cJSON_GetObjectItemCaseSensitive(account, "sicurezza_e_password");
+	account = cJSON_GetObjectItemCaseSensitive(settings, ARUBA_JSON_SETTINGS_ACCOUNT);
+	link = cJSON_GetObjectItemCaseSensitive(account, ARUBA_JSON_SETTINGS_SSO_LINK);
 	if (!cJSON_IsString(link) || strncmp(link->valuestring, "https://", 8) != 0) {
 		aruba_fail(err, PECCTL_E_PORTAL_CHANGED,
 			   "the webmail settings have no account.sicurezza_e_password link");
@@ -109,18 +109,14 @@ int aruba_op_twofa_disable(struct pecctl_call *call, const cJSON *args, cJSON **
 {
 	static const char what[] = "two-step verification disable";
 	struct aruba_page page = { 0 };
-	const char *disable_action = aruba_config(call, ARUBA_ACCOUNT, "twofa_disable_action",
-						  "/pec/verifica-2-passaggi/disattiva");
-	const struct aruba_step step = {
-		.site = ARUBA_ACCOUNT,
-		.what = what,
-		.action = disable_action,
-		.form_id = aruba_config(call, ARUBA_ACCOUNT, "twofa_disable_form_id", NULL),
-	};
+	struct aruba_step step = aruba_spec_step(call, twofa_page);
 	cJSON *state = NULL;
 	char *message = NULL;
 	int rc = -1;
 
+	/* the form is on the page just opened */
+	step.what = what;
+	step.page = NULL;
 	if (enter_account_from_webmail(call, err) != 0 ||
 	    aruba_open(call, ARUBA_ACCOUNT, NULL, twofa_path(call), &page, err) != 0 ||
 	    read_twofa(call, &page, &state, err) != 0)

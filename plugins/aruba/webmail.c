@@ -152,7 +152,7 @@ int aruba_webmail_login(struct pecctl_call *call, const char *user, const char *
 			int *two_step, struct pecctl_error *err)
 {
 	char *url = aruba_url(call, ARUBA_WEBMAIL,
-			      aruba_config(call, ARUBA_WEBMAIL, "login_api", "/smart/api/login"));
+			      aruba_config(call, ARUBA_WEBMAIL, "login_api", ARUBA_WEBMAIL_LOGIN_API));
 	struct aruba_page page = { 0 };
 	size_t len = 0;
 	char *body = login_body(call, user, password, &len);

@@ -37,5 +37,6 @@ COMMAND_DECLARE(batch);
 COMMAND_DECLARE(script);
 COMMAND_DECLARE(repl);
 COMMAND_DECLARE(vault);
+COMMAND_DECLARE(doctor);
 
 #endif

@@ -10,6 +10,7 @@ const struct command *const commands[] = {
 	&command_script,
 	&command_repl,
 	&command_vault,
+	&command_doctor,
 	&command_version,
 	&command_help,
 	NULL,

@@ -328,12 +328,10 @@ static void visit(struct doctor *d, const struct aruba_page_spec *spec, const ch
 static void skip(struct doctor *d, const struct aruba_page_spec *spec, const char *why)
 {
 	const char *path = spec->path_key ? aruba_spec_path(d->call, spec) : NULL;
-	char page[160];
 
-	if (!path) {
-		snprintf(page, sizeof(page), "(%s)", spec->what);
-		path = page;
-	}
+	/* a page without a path of its own is named by how it is reached */
+	if (!path)
+		path = spec->reach == ARUBA_REACH_POST ? "(after a post)" : "(a link)";
 	add(d, spec->site, path, spec->what, 1, 1, NULL, "skipped: %s", why);
 }
 

@@ -84,6 +84,49 @@ run_pecctl_in() {
 	err=$(cat "$T/err")
 }
 
+# wait_for_port_file FILE LOG WHAT: wait until a server started in the
+# background has written its port to FILE; bail out showing LOG after 15 s.
+wait_for_port_file() {
+	_i=0
+	while [ ! -s "$1" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 300 ]; then
+			echo "Bail out! $3 did not start"; cat "$2" >&2; exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+# new_test_ca NAME: a self-signed CA in $T/NAME.pem and $T/NAME.key.
+new_test_ca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$T/$1.key" -out "$T/$1.pem" -days 2 -subj "/CN=pecctl $1" \
+		>/dev/null 2>&1 || { echo "Bail out! openssl could not make $1"; exit 1; }
+}
+
+# start_https_echo_server: tests/tools/https_server.py on a free port with a
+# certificate from a fresh test CA ($T/ca.pem) for a.test, b.test, localhost
+# and 127.0.0.1; a second CA ($T/other-ca.pem) signs nothing. Sets $PORT.
+start_https_echo_server() {
+	command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
+	command -v openssl >/dev/null 2>&1 || skip_all "openssl is not installed"
+	new_test_ca ca
+	new_test_ca other-ca
+	printf '%s\n' 'subjectAltName=DNS:a.test,DNS:b.test,DNS:localhost,IP:127.0.0.1' \
+		'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' \
+		'extendedKeyUsage=serverAuth' >"$T/server.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$T/server.key" -out "$T/server.csr" -subj "/CN=a.test" >/dev/null 2>&1 &&
+	openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+		-CAcreateserial -days 2 -extfile "$T/server.ext" -out "$T/server.pem" >/dev/null 2>&1 ||
+		{ echo "Bail out! openssl could not sign the server certificate"; exit 1; }
+	python3 "$TOP/tests/tools/https_server.py" --cert "$T/server.pem" --key "$T/server.key" \
+		--port-file "$T/port" >"$T/server.log" 2>&1 &
+	_pids="$_pids $!"
+	wait_for_port_file "$T/port" "$T/server.log" "the test server"
+	PORT=$(cat "$T/port")
+}
+
 # start_pecsim [STATE_FILE]: start the emulator on a free port with its own
 # TLS dir; sets $SIM_PORT, $SIM (127.0.0.1:PORT), $SIM_CA. Waits until it
 # answers.
@@ -93,14 +136,7 @@ start_pecsim() {
 	"$PECSIM_BIN" --listen 127.0.0.1:0 --port-file "$T/pecsim.port" \
 		--state "$_state" --tls-dir "$T/tls" >"$T/pecsim.log" 2>&1 &
 	_pids="$_pids $!"
-	_i=0
-	while [ ! -s "$T/pecsim.port" ]; do
-		_i=$((_i + 1))
-		if [ $_i -gt 300 ]; then
-			echo "Bail out! pecsim did not start"; cat "$T/pecsim.log" >&2; exit 1
-		fi
-		sleep 0.05
-	done
+	wait_for_port_file "$T/pecsim.port" "$T/pecsim.log" pecsim
 	SIM_PORT=$(cat "$T/pecsim.port")
 	SIM="127.0.0.1:$SIM_PORT"
 	SIM_CA="$T/tls/ca.pem"

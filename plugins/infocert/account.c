@@ -31,9 +31,10 @@ int infocert_get_account(struct pecctl_call *call, cJSON **account, struct pecct
 /* account.mfa: {"enabled":bool,"methods":[...]} */
 static const cJSON *account_mfa(const cJSON *account, struct pecctl_error *err)
 {
-	const cJSON *mfa = cJSON_GetObjectItemCaseSensitive(account, "mfa");
+	const cJSON *mfa = cJSON_GetObjectItemCaseSensitive(account, INFOCERT_JSON_MFA);
 
-	if (!cJSON_IsObject(mfa) || !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(mfa, "enabled"))) {
+	if (!cJSON_IsObject(mfa) ||
+	    !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(mfa, INFOCERT_JSON_MFA_ENABLED))) {
 		infocert_fail(err, PECCTL_E_PORTAL_CHANGED,
 			      "the account details no longer say whether two-step is on (mfa.enabled)");
 		return NULL;
@@ -60,7 +61,7 @@ int infocert_op_twofa_status(struct pecctl_call *call, const cJSON *args, cJSON 
 	device = infocert_json_string(account, "device");
 	*result = cJSON_CreateObject();
 	cJSON_AddBoolToObject(*result, "enabled",
-			      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mfa, "enabled")));
+			      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mfa, INFOCERT_JSON_MFA_ENABLED)));
 	cJSON_AddItemToObject(*result, "methods", cJSON_IsArray(methods)
 				      ? cJSON_Duplicate(methods, 1) : cJSON_CreateArray());
 	if (device)
@@ -95,7 +96,7 @@ int infocert_op_twofa_disable(struct pecctl_call *call, const cJSON *args, cJSON
 	if (infocert_get_account(call, &account, err) != 0)
 		return -1;
 	mfa = account_mfa(account, err);
-	if (!mfa || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mfa, "enabled"))) {
+	if (!mfa || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mfa, INFOCERT_JSON_MFA_ENABLED))) {
 		if (mfa)
 			*result = twofa_result(0);
 		cJSON_Delete(account);

@@ -8,8 +8,9 @@
 #include <string.h>
 #include "infocert.h"
 
-static const char *const contact_names[] = { "email", "mobile", "question" };
-#define N_CONTACTS (sizeof(contact_names) / sizeof(contact_names[0]))
+const char *const infocert_recovery_fields[] = { "email", "mobile", "question", NULL };
+#define contact_names infocert_recovery_fields
+#define N_CONTACTS (sizeof(infocert_recovery_fields) / sizeof(infocert_recovery_fields[0]) - 1)
 
 struct verification {
 	const char *id;
@@ -61,7 +62,7 @@ int infocert_op_contacts_get(struct pecctl_call *call, const cJSON *args, cJSON 
 	(void)args;
 	if (infocert_get_account(call, &account, err) != 0)
 		return -1;
-	*result = contacts_result(NULL, cJSON_GetObjectItemCaseSensitive(account, "recovery"), 0, 0);
+	*result = contacts_result(NULL, cJSON_GetObjectItemCaseSensitive(account, INFOCERT_JSON_RECOVERY), 0, 0);
 	cJSON_DeleteItemFromObjectCaseSensitive(*result, "changed");
 	cJSON_Delete(account);
 	return 0;
@@ -120,7 +121,7 @@ int infocert_op_contacts_update(struct pecctl_call *call, const cJSON *args, cJS
 				     "nothing to change: give email, mobile, question or answer");
 	if (infocert_get_account(call, &account, err) != 0)
 		return -1;
-	recovery = cJSON_GetObjectItemCaseSensitive(account, "recovery");
+	recovery = cJSON_GetObjectItemCaseSensitive(account, INFOCERT_JSON_RECOVERY);
 	if (already_set(args, recovery, answer)) {
 		*result = contacts_result(args, recovery, 0, 0);
 		cJSON_Delete(account);

@@ -21,20 +21,26 @@ static const cJSON *member(const cJSON *obj, const char *const *names)
 	return NULL;
 }
 
+static const char *const time_names[] = { "time", "timestamp", "date", NULL };
+static const char *const ip_names[] = { "ip", "client_ip", NULL };
+static const char *const service_names[] = { "service", "servizio", NULL };
+static const char *const outcome_names[] = { "outcome", "esito", "result", NULL };
+
+const struct infocert_history_column infocert_history_columns[] = {
+	{ "time", time_names }, { "ip", ip_names }, { "service", service_names },
+	{ "outcome", outcome_names }, { NULL, NULL },
+};
+const char *const infocert_history_list_names[] = { "entries", "items", "accessi", NULL };
+
 static void add_entry(cJSON *entries, const cJSON *item)
 {
-	static const char *const time_names[] = { "time", "timestamp", "date", NULL };
-	static const char *const ip_names[] = { "ip", "client_ip", NULL };
-	static const char *const service_names[] = { "service", "servizio", NULL };
-	static const char *const outcome_names[] = { "outcome", "esito", "result", NULL };
-	const char *const *const names[] = { time_names, ip_names, service_names, outcome_names };
-	const char *const keys[] = { "time", "ip", "service", "outcome" };
+	const struct infocert_history_column *col;
 	cJSON *entry = cJSON_CreateObject();
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const cJSON *value = member(item, names[i]);
+	for (col = infocert_history_columns; col->key; col++) {
+		const cJSON *value = member(item, col->names);
 
-		cJSON_AddStringToObject(entry, keys[i], cJSON_IsString(value) ? value->valuestring : "");
+		cJSON_AddStringToObject(entry, col->key, cJSON_IsString(value) ? value->valuestring : "");
 	}
 	cJSON_AddItemToArray(entries, entry);
 }
@@ -74,7 +80,7 @@ static long max_pages_arg(struct pecctl_call *call, const cJSON *args, struct pe
 int infocert_op_access_history(struct pecctl_call *call, const cJSON *args, cJSON **result,
 			       struct pecctl_error *err)
 {
-	static const char *const list_names[] = { "entries", "items", "accessi", NULL };
+	const char *const *list_names = infocert_history_list_names;
 	long max_pages = max_pages_arg(call, args, err);
 	cJSON *entries;
 	long page, pages = 0;

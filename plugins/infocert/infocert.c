@@ -67,6 +67,8 @@ static const struct pecctl_operation infocert_operations[] = {
 	{ "profile_get", "the holder data", 0, infocert_op_profile_get },
 	{ "profile_update", "correct the holder data", 1, infocert_op_profile_update },
 	{ "access_history", "the login history, every page", 0, infocert_op_access_history },
+	{ "doctor", "check every API answer the plugin reads, changing nothing", 0,
+	  infocert_op_doctor },
 };
 
 static const struct pecctl_provider infocert_provider = {

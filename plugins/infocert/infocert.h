@@ -186,4 +186,22 @@ int infocert_op_profile_update(struct pecctl_call *call, const cJSON *args, cJSO
 int infocert_op_access_history(struct pecctl_call *call, const cJSON *args, cJSON **result,
 			       struct pecctl_error *err);
 
+/* What the operations read in the API's answers, shared with the doctor
+ * (doctor.c) so that both look for the same members. */
+extern const char *const infocert_holder_fields[];     /* profile.c, NULL-terminated */
+extern const char *const infocert_recovery_fields[];   /* contacts.c: account.recovery.* */
+struct infocert_history_column {
+	const char *key;            /* ours: "time" */
+	const char *const *names;   /* the portal's, first found wins */
+};
+extern const struct infocert_history_column infocert_history_columns[];  /* history.c */
+extern const char *const infocert_history_list_names[];  /* where the entries are */
+/* "mfa" and its "enabled", as twofa_status reads them (account.c) */
+#define INFOCERT_JSON_MFA "mfa"
+#define INFOCERT_JSON_MFA_ENABLED "enabled"
+#define INFOCERT_JSON_RECOVERY "recovery"
+
+int infocert_op_doctor(struct pecctl_call *call, const cJSON *args, cJSON **result,
+		       struct pecctl_error *err);
+
 #endif

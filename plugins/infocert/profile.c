@@ -6,11 +6,12 @@
 #include <string.h>
 #include "infocert.h"
 
-static const char *const holder_fields[] = {
+const char *const infocert_holder_fields[] = {
 	"tipo", "nome", "cognome", "ragione_sociale", "codice_fiscale", "partita_iva",
-	"indirizzo", "cap", "citta", "provincia", "nazione",
+	"indirizzo", "cap", "citta", "provincia", "nazione", NULL,
 };
-#define N_HOLDER_FIELDS (sizeof(holder_fields) / sizeof(holder_fields[0]))
+#define holder_fields infocert_holder_fields
+#define N_HOLDER_FIELDS (sizeof(infocert_holder_fields) / sizeof(infocert_holder_fields[0]) - 1)
 
 /* The holder fields of a JSON object, and nothing else. */
 static cJSON *holder_only(const cJSON *holder)

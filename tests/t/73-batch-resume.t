@@ -16,11 +16,11 @@ is "$status" 0 "a vault is created"
 run_pecctl vault import "$T/passwords.csv"
 is "$status" 0 "and holds the twenty passwords"
 
-# Every change is applied by the portal and then answered 1.5 s late, so
+# Every change is applied by the portal and then answered 2.5 s late, so
 # the kill lands while some changes are done on the portal but not yet
 # confirmed here.
-admin POST /__sandbox/faults '[{"method":"POST","path":"/cambio-password","when":"after","action":"delay:1500"},
-	{"method":"POST","path":"/legalmail/api/v1/account/password","when":"after","action":"delay:1500"}]' >/dev/null
+admin POST /__sandbox/faults '[{"method":"POST","path":"/cambio-password","when":"after","action":"delay:2500"},
+	{"method":"POST","path":"/legalmail/api/v1/account/password","when":"after","action":"delay:2500"}]' >/dev/null
 
 journal="$T/journal.jsonl"
 "$PECCTL_BIN" --sandbox "$SIM" --cacert "$SIM_CA" batch password-change --inventory "$T/mailboxes.csv" \
@@ -35,7 +35,7 @@ while [ "$(count_ends)" -lt 6 ] && [ $i -lt 400 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-sleep 0.3  # into the next round of changes
+sleep 1  # the next round has logged in and staged, its answers are held
 kill -9 "$batch_pid"
 wait "$batch_pid" 2>/dev/null
 starts=$(grep -c '"event":"start"' "$journal")

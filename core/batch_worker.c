@@ -126,15 +126,15 @@ void batch_share_release(struct batch *b)
 
 /* --- watching sessions for 429s --- */
 
-static void observe(void *userdata, const struct http_exchange *x)
+static void watch_response(void *userdata, const struct http_response *r)
 {
 	struct worker *w = userdata;
 	const char *retry;
 	double seconds = 0;
 
-	if (!x->response || x->response->status != 429 || !w->job)
+	if (r->status != 429 || !w->job)
 		return;
-	retry = http_response_header(x->response, "Retry-After");
+	retry = http_response_header(r, "Retry-After");
 	if (retry) {
 		char *end;
 		double v = strtod(retry, &end);
@@ -147,7 +147,7 @@ static void observe(void *userdata, const struct http_exchange *x)
 
 static void session_opened(void *userdata, struct http_session *s)
 {
-	http_session_set_observer(s, observe, userdata);
+	http_session_set_response_watch(s, watch_response, userdata);
 }
 
 /* --- one mailbox --- */

@@ -47,6 +47,8 @@ struct http_session {
 	int max_redirects;
 	http_observer_fn observer;
 	void *observer_data;
+	http_response_watch_fn watch;  /* cheap: sees responses only */
+	void *watch_data;
 	struct http_hooks hooks;
 	long n_requests;
 	long n_connections;
@@ -424,6 +426,13 @@ void http_session_free(struct http_session *s)
 	free(s);
 }
 
+void http_session_set_response_watch(struct http_session *s, http_response_watch_fn fn,
+				     void *userdata)
+{
+	s->watch = fn;
+	s->watch_data = userdata;
+}
+
 void http_session_set_observer(struct http_session *s, http_observer_fn fn, void *userdata)
 {
 	s->observer = fn;
@@ -596,6 +605,8 @@ static void notify(struct http_session *s, const struct http_hop *hop,
 	const char **lines;
 	static const char *const no_lines[] = { NULL };
 
+	if (resp && s->watch)
+		s->watch(s->watch_data, resp);
 	if (!s->observer && !s->hooks.observe)
 		return;
 	lines = sent_header_lines(s);

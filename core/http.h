@@ -67,6 +67,11 @@ typedef void (*http_observer_fn)(void *userdata, const struct http_exchange *x);
 struct http_session *http_session_new(const struct http_config *cfg, struct pecctl_error *err);
 void http_session_free(struct http_session *s);
 void http_session_set_observer(struct http_session *s, http_observer_fn fn, void *userdata);
+/* A cheaper look: fn sees every response (each hop) and nothing of the
+ * request, so no request trace is kept (e.g. a batch watching for 429s). */
+typedef void (*http_response_watch_fn)(void *userdata, const struct http_response *r);
+void http_session_set_response_watch(struct http_session *s, http_response_watch_fn fn,
+				     void *userdata);
 
 /* Hooks around every hop of a session, all optional (core/sessions.c sets
  * them for --replay and the REPL). */

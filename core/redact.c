@@ -12,15 +12,21 @@
 /* Below this length a "secret" would mask ordinary words and digits. */
 #define REDACT_MIN_LEN 4
 #define REDACT_MAX_VALUES 4096
+/* All patterns live in one guarded, locked block, allocated once: a
+ * sodium_malloc per pattern costs several system calls, and a batch
+ * registers thousands of them. */
+#define REDACT_ARENA_SIZE ((size_t)1 << 20)
 
 struct pattern {
-	char *bytes;  /* sodium_malloc'd: the patterns are secrets too */
+	char *bytes;   /* inside the arena: the patterns are secrets too */
 	size_t len;
-	unsigned refs;      /* the same value may be registered twice */
+	unsigned refs; /* the same value may be registered twice */
 };
 
 static struct pattern patterns[REDACT_MAX_VALUES];
 static size_t n_patterns;
+static char *arena;
+static size_t arena_used;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int needs_percent(unsigned char c)
@@ -91,25 +97,37 @@ static void add_pattern(const char *bytes, size_t len)
 		p->refs++;
 		return;
 	}
-	if (n_patterns == REDACT_MAX_VALUES)
-		abort();  /* more live secrets than any run holds: a leak, fail loudly */
-	p = &patterns[n_patterns];
-	p->bytes = sodium_malloc(len);
-	if (!p->bytes)
+	if (!arena && !(arena = sodium_malloc(REDACT_ARENA_SIZE)))
 		abort();
+	/* more live secrets than any run holds means a leak: fail loudly */
+	if (n_patterns == REDACT_MAX_VALUES || len > REDACT_ARENA_SIZE - arena_used)
+		abort();
+	p = &patterns[n_patterns++];
+	p->bytes = arena + arena_used;
 	memcpy(p->bytes, bytes, len);
 	p->len = len;
 	p->refs = 1;
-	n_patterns++;
+	arena_used += len;
 }
 
+/* Patterns sit in the arena in the order they were added; removing one
+ * closes its gap so the arena never fragments. */
 static void remove_pattern(const char *bytes, size_t len)
 {
 	struct pattern *p = find_pattern(bytes, len);
+	char *gap;
+	size_t tail;
 
 	if (!p || --p->refs > 0)
 		return;
-	sodium_free(p->bytes);
+	gap = p->bytes;
+	tail = (size_t)(arena + arena_used - (gap + len));
+	memmove(gap, gap + len, tail);
+	arena_used -= len;
+	sodium_memzero(arena + arena_used, len);
+	for (size_t i = 0; i < n_patterns; i++)
+		if (patterns[i].bytes > gap)
+			patterns[i].bytes -= len;
 	*p = patterns[--n_patterns];
 }
 
@@ -117,7 +135,9 @@ static void remove_pattern(const char *bytes, size_t len)
 static void for_each_spelling(const char *value, size_t len,
 			      void (*fn)(const char *, size_t))
 {
-	char *scratch = sodium_malloc(len * 6 + 1);
+	/* short values (every password) are spelt on the stack, zeroed after */
+	char small[6 * 256 + 1];
+	char *scratch = len <= 256 ? small : sodium_malloc(len * 6 + 1);
 	size_t n;
 
 	if (!scratch)
@@ -132,7 +152,10 @@ static void for_each_spelling(const char *value, size_t len,
 	n = spell_json(value, len, scratch);
 	if (n != len || memcmp(scratch, value, len) != 0)
 		fn(scratch, n);
-	sodium_free(scratch);
+	if (scratch == small)
+		sodium_memzero(small, sizeof(small));
+	else
+		sodium_free(scratch);
 }
 
 void redact_add(const char *value, size_t len)

@@ -263,7 +263,7 @@ int har_replay_answer(void *userdata, const char *method, const char *url, const
 {
 	struct replay_entry *found = NULL;
 	char *key = har_redact_url(url);
-	char msg[sizeof(err->message)];
+	char msg[1024];  /* room for every part; the error keeps what fits */
 
 	(void)userdata, (void)body, (void)body_len;
 	*out = NULL;
@@ -285,7 +285,7 @@ int har_replay_answer(void *userdata, const char *method, const char *url, const
 				next = &rp.entries[i];
 		/* the next unused entry usually shows where the run went another way */
 		snprintf(msg, sizeof(msg),
-			 "replay: no recorded answer for %s %.200s in %.100s (%s%.16s %.120s); record the run "
+			 "replay: no recorded answer for %.16s %.200s in %.100s (%s%.16s %.120s); record the run "
 			 "again with --har", method, key, rp.path ? rp.path : "the trace",
 			 next ? "next in the trace: " : "every entry was used", next ? next->method : "",
 			 next ? next->url : "");

@@ -59,9 +59,14 @@ return {
 		local result
 		result, err = mailbox:twofa_enable {}
 		if not result then return nil, err end
-		if result.enabled or (ctx.params.wait or 0) <= 0 then
-			result.message = result.message or (result.enabled and "two-step verification turned on" or
-				"code accepted: pair the Aruba PEC app on the phone to complete the activation")
+		if result.enabled then
+			result.message = result.message or "two-step verification turned on"
+			return result
+		end
+		local pair = "pair the Aruba PEC app on the phone to complete the activation"
+		if (ctx.params.wait or 0) <= 0 then
+			result.message = (result.message and result.message .. "; " or "") .. pair ..
+				" (then 'pecctl run twofa-enable' says whether it is on)"
 			return result
 		end
 
@@ -72,7 +77,7 @@ return {
 			if not s then return nil, serr end
 			if s.enabled then return s end
 			return nil
-		end, { timeout = ctx.params.wait, interval = 2, label = "pair the Aruba PEC app" })
+		end, { timeout = ctx.params.wait, interval = 2, label = pair })
 		if not on then return nil, err end
 		return { message = "two-step verification turned on", enabled = true, changed = true,
 			device = type(on.device) == "string" and on.device or nil }

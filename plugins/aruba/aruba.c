@@ -26,6 +26,8 @@ static const struct pecctl_password_policy aruba_policy = {
 	.description = ARUBA_PASSWORD_RULES,
 };
 
+int aruba_op_twofa_enable(struct pecctl_call *, const cJSON *, cJSON **, struct pecctl_error *); /* twofa_enable.c */
+
 static const struct pecctl_operation aruba_operations[] = {
 	{ "login", "log in to one Aruba site (args: site)", 0, aruba_op_login },
 	{ "logout", "end every Aruba session of this mailbox", 0, aruba_op_logout },
@@ -45,6 +47,7 @@ static const struct pecctl_operation aruba_operations[] = {
 	  aruba_op_twofa_status },
 	{ "twofa_disable", "turn two-step verification off (webmail → Gestione account, push)", 1,
 	  aruba_op_twofa_disable },
+	{ "twofa_enable", "turn two-step verification on (SMS code, then pair the app)", 1, aruba_op_twofa_enable },
 	{ "contacts_get", "the account's reference email and mobile, and whether verified", 0,
 	  aruba_op_contacts_get },
 	{ "contacts_update", "change the reference email and mobile (codes by email and SMS)", 1,

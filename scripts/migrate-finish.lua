@@ -26,7 +26,7 @@ end
 -- The password to log in with. Once this migration changed it, the new one
 -- is in the vault (or was given as new_password), whatever --secret says.
 local function password_in_use(ctx, finish)
-	if finish.password and not ctx.check then
+	if finish.password then
 		local vault = pecctl.vault
 		if vault.available() then
 			local current = vault.get(ctx.account)

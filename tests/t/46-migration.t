@@ -29,6 +29,9 @@ s["mailboxes"].append({
 json.dump(s, sys.stdout)
 PY
 start_pecsim "$T/state.json"
+# app approvals arrive after 300 ms: look for them often
+mkdir -p "$XDG_CONFIG_HOME/pecctl"
+echo 'aruba.push_poll_ms = 100' > "$XDG_CONFIG_HOME/pecctl/config"
 export PECCTL_NO_TTY=1
 export OLD_PW='Bianchi-Studio.75' LM_PW='Benvenuto.2026' ANSWER='Gatto Silvestro'
 export PECCTL_VAULT_PASSPHRASE='passphrase for the migration test'

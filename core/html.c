@@ -140,6 +140,7 @@ void html_doc_free(struct html_doc *d)
 {
 	if (!d)
 		return;
+	xmlXPathFreeContext(d->xpath);
 	xmlFreeDoc(d->doc);
 	free(d->base_url);
 	free(d);
@@ -184,6 +185,15 @@ static void xpath_fail(struct pecctl_error *err, const char *expr, const char *w
 	pecctl_error_set(err, PECCTL_E_INVALID, msg);
 }
 
+xmlXPathContextPtr html_doc_xpath(struct html_doc *d)
+{
+	if (!d->xpath)
+		d->xpath = xmlXPathNewContext(d->doc);
+	if (d->xpath)
+		d->xpath->node = NULL;  /* every query starts from the document */
+	return d->xpath;
+}
+
 static xmlXPathObjectPtr xpath_eval(struct html_doc *d, const char *expr, struct pecctl_error *err)
 {
 	struct xpath_errors xe = { { 0 } };
@@ -192,7 +202,7 @@ static xmlXPathObjectPtr xpath_eval(struct html_doc *d, const char *expr, struct
 	xmlXPathObjectPtr res = NULL;
 
 	html_init();
-	ctx = xmlXPathNewContext(d->doc);
+	ctx = html_doc_xpath(d);
 	if (!ctx) {
 		pecctl_error_set(err, PECCTL_E_INTERNAL, "out of memory");
 		return NULL;
@@ -204,7 +214,7 @@ static xmlXPathObjectPtr xpath_eval(struct html_doc *d, const char *expr, struct
 		res = xmlXPathCompiledEval(comp, ctx);
 		xmlXPathFreeCompExpr(comp);
 	}
-	xmlXPathFreeContext(ctx);
+	ctx->userData = NULL;  /* xe lives on this stack frame only */
 	if (!res || xe.message[0]) {
 		xmlXPathFreeObject(res);
 		xpath_fail(err, expr, xe.message);

@@ -364,12 +364,11 @@ static int action_matches(const char *want, int want_origin, const char *have)
 
 static xmlXPathObjectPtr all_forms(struct html_doc *d)
 {
-	xmlXPathContextPtr ctx = xmlXPathNewContext(d->doc);
+	xmlXPathContextPtr ctx = html_doc_xpath(d);
 	xmlXPathObjectPtr res = NULL;
 
 	if (ctx)
 		res = xmlXPathEvalExpression((const xmlChar *)"//form", ctx);
-	xmlXPathFreeContext(ctx);
 	if (res && (res->type != XPATH_NODESET || !res->nodesetval)) {
 		xmlXPathFreeObject(res);
 		res = NULL;

@@ -221,6 +221,10 @@ return {
 			return fail("usage", "the preparation of %s did not finish: run 'pecctl run migrate-prepare --account %s' again",
 				p.from, p.from)
 		end
+		if ctx.account:lower() == record.from then
+			return fail("usage", "--account is the new Legalmail mailbox and --param from the old one (%s); " ..
+				"they cannot be the same", record.from)
+		end
 		if record.to and record.to ~= ctx.account:lower() then
 			return fail("policy", "%s is being moved to %s, not %s (%s)", p.from, record.to, ctx.account, path)
 		end

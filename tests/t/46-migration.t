@@ -192,5 +192,10 @@ run_sim run migrate-prepare --account mario.rossi@pec.it --secret env:MARIO_PW -
 is "$status" 0 "--param cancel=true calls it off"
 run_sim run migrate-finish --account $NEW --secret env:LM_PW --param from=mario.rossi@pec.it
 is "$status" 65 "and migrate-finish refuses a cancelled migration"
+printf '#!/bin/sh\necho 000000\n' > "$T/wrong-otp.sh"; chmod +x "$T/wrong-otp.sh"
+run_sim --otp-command "$T/wrong-otp.sh" run twofa-enable --account mario.rossi@pec.it --secret env:MARIO_PW
+like "$err" "Codice non valido" "twofa-enable is no longer refused there, and a wrong SMS code fails with the portal's message"
+is "$(sim_state_get "m['mario.rossi@pec.it'].get('pairing', False), m['mario.rossi@pec.it']['twofa']")" \
+	'[false, false]' "leaving two-step verification off"
 
 done_testing

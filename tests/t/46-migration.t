@@ -70,7 +70,7 @@ is "$(sim_state_get "m['$OLD']['twofa']")" true "two-step verification is still 
 is "$(changing_requests "$mark")" "" "nothing was submitted"
 is "$([ -e "$FILE" ] && echo yes || echo no)" no "no migration file is written"
 
-run_sim run migrate-prepare --account $OLD --secret env:OLD_PW
+run_sim -vv run migrate-prepare --account $OLD --secret env:OLD_PW
 all_output="$all_output$out$err"
 is "$status" 0 "migrate-prepare exits 0 (the app approval arrives)"
 like "$out" "two-step verification turned off" "saying two-step verification was turned off"
@@ -133,7 +133,7 @@ NEW_PW=$("$PECCTL_BIN" vault get $NEW 2>/dev/null)
 is "$(sim_mail_login $NEW "$NEW_PW")" true "the new password, kept in the vault, is already in force"
 
 mark=$(sim_log_mark)
-run_sim --otp-command "$T/otp.sh" run migrate-finish --account $NEW --secret env:LM_PW --param from=$OLD \
+run_sim -vv --otp-command "$T/otp.sh" run migrate-finish --account $NEW --secret env:LM_PW --param from=$OLD \
 	--param answer=env:ANSWER
 all_output="$all_output$out$err"
 is "$status" 0 "migrate-finish run again exits 0"
@@ -169,7 +169,7 @@ secrets_found=no
 for s in "$OLD_PW" "$LM_PW" "$NEW_PW" "$ANSWER"; do
 	if grep -qF -- "$s" "$FILE" || printf '%s' "$all_output" | grep -qF -- "$s"; then secrets_found=yes; fi
 done
-is "$secrets_found" no "no password or answer in the migration file or the output"
+is "$secrets_found" no "no password or answer in the migration file or the output (-vv included)"
 
 # --- ending the migration ----------------------------------------------------
 run_sim --otp-command "$T/otp.sh" run migrate-finish --account $NEW --secret env:LM_PW --param from=$OLD --param end=true

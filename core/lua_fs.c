@@ -10,6 +10,10 @@
  *        files over 1 MiB are refused)
  *   pecctl.fs.mkdir(path) -> true | nil, err   (missing parents too, 0700)
  *   pecctl.fs.exists(path) -> boolean
+ *   pecctl.fs.lock(path)  -> lock | nil, err   an exclusive flock on path (created
+ *        0600), held until lock:close(), the end of a `local l <close>` scope or
+ *        the collector; err.code "rate_limited" (try again later) when another
+ *        process holds it
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,11 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lua_api.h"
 
 #define FS_READ_MAX (1024 * 1024)
+#define LOCK_TYPE "pecctl.fs.lock"
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -176,16 +182,66 @@ static int fs_exists(lua_State *L)
 	return 1;
 }
 
+/* A lock's fd; -1 once released (close is idempotent, __gc doubles as __close). */
+static int lock_close(lua_State *L)
+{
+	int *fd = luaL_checkudata(L, 1, LOCK_TYPE);
+
+	if (*fd >= 0) {
+		close(*fd);  /* releases the flock */
+		*fd = -1;
+	}
+	return 0;
+}
+
+static int fs_lock(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	int *fd;
+
+	/* the userdata first, marked released: a raise cannot leak the fd */
+	fd = lua_newuserdatauv(L, sizeof(*fd), 0);
+	*fd = -1;
+	luaL_setmetatable(L, LOCK_TYPE);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return lua_push_error_code(L, "io", "cannot open the lock %s: %s", path, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		int saved = errno;
+
+		close(*fd);
+		*fd = -1;
+		if (saved == EWOULDBLOCK)
+			return lua_push_error_code(L, PECCTL_E_RATE_LIMITED,
+						   "another pecctl holds %s: wait for it to end", path);
+		return lua_push_error_code(L, "io", "cannot lock %s: %s", path, strerror(saved));
+	}
+	return 1;
+}
+
 int lua_open_fs(lua_State *L)
 {
+	static const luaL_Reg lock_methods[] = {
+		{ "close", lock_close },
+		{ "__close", lock_close },
+		{ "__gc", lock_close },
+		{ NULL, NULL },
+	};
 	static const luaL_Reg functions[] = {
 		{ "write_atomic", fs_write_atomic },
 		{ "read", fs_read },
 		{ "mkdir", fs_mkdir },
 		{ "exists", fs_exists },
+		{ "lock", fs_lock },
 		{ NULL, NULL },
 	};
 
+	if (luaL_newmetatable(L, LOCK_TYPE)) {
+		luaL_setfuncs(L, lock_methods, 0);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, -2, "__index");
+	}
+	lua_pop(L, 1);
 	luaL_newlib(L, functions);
 	return 1;
 }

@@ -89,6 +89,22 @@ function migration.save(record)
 	return pecctl.fs.write_atomic(path, pecctl.json.encode(record, { pretty = true }) .. "\n", tonumber("600", 8))
 end
 
+-- One run at a time per migration: held until the returned lock is closed
+-- (`local lock <close> = migration.lock(address)`).
+function migration.lock(address)
+	local path, err = migration.path(address)
+	if not path then return nil, err end
+	local ok
+	ok, err = pecctl.fs.mkdir(migration.dir())
+	if not ok then return nil, err end
+	local lock
+	lock, err = pecctl.fs.lock(path .. ".lock")
+	if not lock and err.code == "rate_limited" then
+		return pecctl.fail(err.code, "another pecctl is working on the migration of %s: wait for it to end", address)
+	end
+	return lock, err
+end
+
 -- Still migrating: two-step verification must stay off on the old mailbox.
 function migration.active(record)
 	return record ~= nil and record.state == "migrating"

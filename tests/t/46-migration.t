@@ -96,6 +96,12 @@ like "$err" "migrate-finish .*--param end=true" "and how to end the migration"
 is "$(sim_requests_since "$mark")" "" "without a request to the portal"
 is "$(sim_state_get "m['$OLD']['twofa']")" false "two-step verification is still off"
 
+# --- one run at a time per migration ----------------------------------------
+flock "$FILE.lock" "$PECCTL_BIN" --sandbox "$SIM" --cacert "$SIM_CA" run migrate-prepare --account $OLD \
+	--secret env:OLD_PW >"$T/out" 2>"$T/err" </dev/null
+is "$?" 75 "a second run while another holds the migration exits 75 (try again later)"
+like "$(cat "$T/err")" "another pecctl is working on the migration of $OLD" "saying why"
+
 # --- migrate-prepare again changes nothing -----------------------------------
 before=$(mailbox_state $OLD; holder)
 mark=$(sim_log_mark)

@@ -15,7 +15,7 @@
 #include "html_internal.h"
 
 #define HTML_PARSE_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | \
-			    HTML_PARSE_NOWARNING | HTML_PARSE_NONET)
+			    HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_COMPACT)
 #define HTML_XPATH_MAX 4096
 
 static pthread_once_t html_once = PTHREAD_ONCE_INIT;
@@ -81,10 +81,19 @@ void html_url_path(const char *url, const char **path, size_t *len)
 	*len = strcspn(p, "?#");
 }
 
-/* The first <base href> changes what relative links mean. */
-static char *html_find_base(htmlDocPtr doc, const char *page_url)
+xmlXPathContextPtr html_doc_xpath(struct html_doc *d)
 {
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	if (!d->xpath)
+		d->xpath = xmlXPathNewContext(d->doc);
+	if (d->xpath)
+		d->xpath->node = NULL;  /* every query starts from the document */
+	return d->xpath;
+}
+
+/* The first <base href> changes what relative links mean. */
+static char *html_find_base(struct html_doc *d, const char *page_url)
+{
+	xmlXPathContextPtr ctx = html_doc_xpath(d);
 	xmlXPathObjectPtr res = NULL;
 	char *out = NULL;
 
@@ -99,7 +108,6 @@ static char *html_find_base(htmlDocPtr doc, const char *page_url)
 		}
 	}
 	xmlXPathFreeObject(res);
-	xmlXPathFreeContext(ctx);
 	return out;
 }
 
@@ -130,7 +138,7 @@ struct html_doc *html_parse(const char *body, size_t len, const char *base_url,
 		pecctl_error_set(err, PECCTL_E_INVALID, "html page could not be parsed");
 		return NULL;
 	}
-	d->base_url = html_find_base(d->doc, base_url);
+	d->base_url = html_find_base(d, base_url);
 	if (!d->base_url && base_url)
 		d->base_url = strdup(base_url);
 	return d;
@@ -185,14 +193,6 @@ static void xpath_fail(struct pecctl_error *err, const char *expr, const char *w
 	pecctl_error_set(err, PECCTL_E_INVALID, msg);
 }
 
-xmlXPathContextPtr html_doc_xpath(struct html_doc *d)
-{
-	if (!d->xpath)
-		d->xpath = xmlXPathNewContext(d->doc);
-	if (d->xpath)
-		d->xpath->node = NULL;  /* every query starts from the document */
-	return d->xpath;
-}
 
 static xmlXPathObjectPtr xpath_eval(struct html_doc *d, const char *expr, struct pecctl_error *err)
 {

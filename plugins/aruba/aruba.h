@@ -58,6 +58,9 @@ struct aruba_page {
 void aruba_page_release(struct aruba_page *page);
 const char *aruba_page_url(const struct aruba_page *page);
 const char *aruba_page_body(const struct aruba_page *page, size_t *len);
+/* 1 when the page's raw body contains needle: a cheap test that lets the
+ * common page (no alert, no push) skip XPath queries over every element. */
+int aruba_page_mentions(const struct aruba_page *page, const char *needle);
 /* Take a response (and parse it when it is HTML) into page. */
 int aruba_page_adopt(struct aruba_page *page, struct pecctl_response *resp,
 		     struct pecctl_error *err);

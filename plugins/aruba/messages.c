@@ -96,10 +96,12 @@ static char *blamed_field(const struct aruba_page *page, const char *alert)
 
 int aruba_page_error(const struct aruba_page *page, struct pecctl_error *err)
 {
-	char *alert = aruba_page_text(page, XPATH_ALERT_DANGER), *field;
+	char *alert = NULL, *field;
 
+	if (aruba_page_mentions(page, "alert-danger"))
+		alert = aruba_page_text(page, XPATH_ALERT_DANGER);
 	/* A form can show only the span next to the field, without a box. */
-	if (!alert)
+	if (!alert && aruba_page_mentions(page, "field-error"))
 		alert = aruba_page_text(page, "(" XPATH_FIELD_ERROR ")[1]");
 	if (!alert && page->status == 429) {
 		const char *retry = page->resp ? aruba_host->response_header(page->resp, "Retry-After")
@@ -121,6 +123,8 @@ int aruba_page_error(const struct aruba_page *page, struct pecctl_error *err)
 
 char *aruba_page_success(const struct aruba_page *page)
 {
+	if (!aruba_page_mentions(page, "alert-success"))
+		return NULL;
 	return aruba_page_text(page, XPATH_ALERT_SUCCESS);
 }
 

@@ -152,6 +152,14 @@ const char *aruba_page_body(const struct aruba_page *page, size_t *len)
 	return aruba_host->response_body(page->resp, len);
 }
 
+int aruba_page_mentions(const struct aruba_page *page, const char *needle)
+{
+	size_t len;
+	const char *body = aruba_page_body(page, &len);
+
+	return memmem(body, len, needle, strlen(needle)) != NULL;
+}
+
 /* JSON answers are not parsed as HTML: nobody queries them with XPath. */
 static int is_html(const struct pecctl_response *resp)
 {

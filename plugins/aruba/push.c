@@ -119,7 +119,7 @@ void aruba_finish_refused_push(struct pecctl_error *err, int finish_rc,
 
 int aruba_is_push_page(const struct aruba_page *page)
 {
-	return aruba_page_has(page, XPATH_PUSH_POLL);
+	return aruba_page_mentions(page, "verifica-accesso") && aruba_page_has(page, XPATH_PUSH_POLL);
 }
 
 int aruba_complete_push_page(struct pecctl_call *call, enum aruba_site site, const char *what,

@@ -135,7 +135,13 @@ is "$status" 65 "a partita IVA with a wrong check digit is refused locally"
 admin PATCH /__sandbox/settings '{"push_timeout_seconds":2}' >/dev/null
 run_sim --timeout 10 run twofa-disable --account studio.bianchi@pec.it --secret env:BIANCHI_PW
 is "$status" 22 "a login push nobody answers expires: exit 22"
-( sleep 1; id=$(admin GET /__sandbox/push | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])'); admin POST "/__sandbox/push/$id/deny" >/dev/null ) &
+admin PATCH /__sandbox/settings '{"push_timeout_seconds":30}' >/dev/null
+# the phone's owner denies the push as soon as it shows up
+( for i in $(seq 100); do
+	id=$(admin GET /__sandbox/push | python3 -c 'import json,sys; l=json.load(sys.stdin); print(l[0]["id"] if l else "")')
+	[ -n "$id" ] && { admin POST "/__sandbox/push/$id/deny" >/dev/null; break; }
+	sleep 0.1
+done ) &
 denier=$!
 run_sim run twofa-disable --account studio.bianchi@pec.it --secret env:BIANCHI_PW
 wait $denier

@@ -77,7 +77,7 @@ return {
 			if not s then return nil, serr end
 			if s.enabled then return s end
 			return nil
-		end, { timeout = ctx.params.wait, interval = 2, label = pair })
+		end, { timeout = ctx.params.wait, interval = 1, label = pair })
 		if not on then return nil, err end
 		return { message = "two-step verification turned on", enabled = true, changed = true,
 			device = type(on.device) == "string" and on.device or nil }

@@ -203,5 +203,12 @@ run_sim --otp-command "$T/wrong-otp.sh" run twofa-enable --account mario.rossi@p
 like "$err" "Codice non valido" "twofa-enable is no longer refused there, and a wrong SMS code fails with the portal's message"
 is "$(sim_state_get "m['mario.rossi@pec.it'].get('pairing', False), m['mario.rossi@pec.it']['twofa']")" \
 	'[false, false]' "leaving two-step verification off"
+( sleep 1; admin POST /__sandbox/pair '{"address":"mario.rossi@pec.it","device":"Pixel di Mario"}' >/dev/null ) &
+pairer=$!
+run_sim --otp-command "$T/otp.sh" run twofa-enable --account mario.rossi@pec.it --secret env:MARIO_PW --param wait=20
+wait $pairer
+is "$status" 0 "twofa-enable --param wait=20 exits 0 once the app is paired"
+like "$out" "two-step verification turned on" "and says two-step verification is on"
+is "$(sim_state_get "m['mario.rossi@pec.it']['twofa']")" true "the portal has it on"
 
 done_testing

@@ -48,7 +48,12 @@ local function recover_password_step(ctx, finish)
 		pecctl.log.warn("%s: a password change was interrupted; checking which password works", ctx.account)
 		local rec, err = vault.reconcile(ctx.account, ctx.provider)
 		if not rec then return nil, err end
-		if rec.outcome == "promoted" and finish.password_started then finish.password = migration.now() end
+		if rec.outcome == "promoted" then
+			-- the portal has the pending password: log in with it from now on
+			if finish.password_started then finish.password = migration.now() end
+			local current = vault.get(ctx.account)
+			if current then ctx.session.password = current end
+		end
 		return true
 	end
 	if finish.password_started and not finish.password then

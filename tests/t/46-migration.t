@@ -127,16 +127,34 @@ like "$out" "would set a new password.*would change the recovery email, mobile.*
 is "$(mailbox_state $NEW)" "$before" "neither changed the Legalmail mailbox"
 is "$(changing_requests "$mark")" "" "nothing was submitted"
 
-# The recovery change fails at the portal: the run stops after the password
-# change, and the next run resumes from there.
+# pecctl is killed while the portal applies the new password: the vault
+# holds it as pending, and the next run finds out that it is in force.
+admin POST /__sandbox/faults '{"host":"webmail.infocert.it","method":"POST","path":"/legalmail/api/v1/account/password","when":"after","action":"delay:2000","times":1}' >/dev/null
+mark=$(sim_log_mark)
+"$PECCTL_BIN" --sandbox "$SIM" --cacert "$SIM_CA" run migrate-finish --account $NEW --secret env:LM_PW \
+	--param from=$OLD --param answer=env:ANSWER >"$T/killed.out" 2>&1 </dev/null &
+victim=$!
+i=0
+until sim_requests_since "$mark" | grep -q "POST /legalmail/api/v1/account/password" || [ $i -gt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+kill -9 $victim; wait $victim 2>/dev/null
+like "$("$PECCTL_BIN" vault list 2>&1)" "$NEW.*PENDING" "killed during the password change, the vault keeps the new password as pending"
+
+# The recovery change then fails at the portal: the run stops after the
+# password step, and the next run resumes from there.
 admin POST /__sandbox/faults '{"host":"webmail.infocert.it","method":"PUT","path":"/legalmail/api/v1/account/recovery","action":"status:503","times":1}' >/dev/null
+mark=$(sim_log_mark)
 run_sim --otp-command "$T/otp.sh" run migrate-finish --account $NEW --secret env:LM_PW --param from=$OLD \
 	--param answer=env:ANSWER
 all_output="$all_output$out$err"
 isnt_zero=$([ "$status" -ne 0 ] && echo yes || echo no)
 is "$isnt_zero" yes "migrate-finish stopped by a portal failure exits non-zero"
+unlike "$(sim_requests_since "$mark")" "POST /legalmail/api/v1/account/password" \
+	"the interrupted password change was reconciled, not sent again"
+unlike "$("$PECCTL_BIN" vault list 2>&1)" "$NEW.*PENDING" "nothing is pending in the vault any more"
 NEW_PW=$("$PECCTL_BIN" vault get $NEW 2>/dev/null)
-is "$(sim_mail_login $NEW "$NEW_PW")" true "the new password, kept in the vault, is already in force"
+is "$(sim_mail_login $NEW "$NEW_PW")" true "the new password, kept in the vault, is in force"
 
 mark=$(sim_log_mark)
 run_sim -vv --otp-command "$T/otp.sh" run migrate-finish --account $NEW --secret env:LM_PW --param from=$OLD \

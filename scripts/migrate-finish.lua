@@ -212,8 +212,8 @@ return {
 		local p = ctx.params
 		local mailbox = ctx.session
 		-- the migration file that migrate-prepare wrote
-		local lock <close>, lerr = migration.lock(p.from)
-		if not lock then return nil, lerr end
+		local lock <close>, lerr = migration.lock(p.from, ctx.check)
+		if lerr then return nil, lerr end
 		local record, err = migration.load(p.from)
 		if err then return nil, err end
 		local path = migration.path(p.from)

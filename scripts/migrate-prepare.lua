@@ -70,8 +70,8 @@ return {
 		local mailbox = ctx.session
 		local path, err = migration.path(ctx.account)
 		if not path then return nil, err end
-		local lock <close>, lerr = migration.lock(ctx.account)
-		if not lock then return nil, lerr end
+		local lock <close>, lerr = migration.lock(ctx.account, ctx.check)
+		if lerr then return nil, lerr end
 		local record
 		record, err = migration.load(ctx.account)
 		if err then return nil, err end

@@ -299,7 +299,13 @@ return {
 			message = message .. "; " .. p.from .. " stays marked as migrating (two-step off) until the messages " ..
 				"have been copied, then: " .. migration.end_command(record)
 		end
-		return { message = message, changed = #done > 0 or ended, migration_file = path,
+		local result = { message = message, changed = #done > 0 or ended, migration_file = path,
 			state = record.state }
+		if record.twofa and record.twofa.was_on then
+			-- "Tale funzionalità potrà successivamente essere attivata nella nuova casella"
+			result.note = string.format("two-step verification was on for %s; %s can have it again on its " ..
+				"provider's portal (Legalmail: MyInfoCert app)", p.from, ctx.account)
+		end
+		return result
 	end,
 }

@@ -252,6 +252,30 @@ static void split_args(lua_State *L, int idx, struct pecctl_call *call)
 	}
 }
 
+/* pecctl.guards[name](address): pecctl's own refusals (e.g. two-step
+ * verification back on during a migration). Pushes nothing and returns 0
+ * when the call may go ahead; else pushes nil, err and returns 2. */
+static int check_guard(lua_State *L, const char *name, const char *address)
+{
+	int top = lua_gettop(L);
+
+	if (lua_getglobal(L, "pecctl") != LUA_TTABLE ||
+	    lua_getfield(L, -1, "guards") != LUA_TTABLE ||
+	    lua_getfield(L, -1, name) != LUA_TFUNCTION) {
+		lua_settop(L, top);
+		return 0;
+	}
+	lua_pushstring(L, address);
+	lua_call(L, 1, 2);
+	if (lua_toboolean(L, -2)) {
+		lua_settop(L, top);
+		return 0;
+	}
+	lua_pushnil(L);
+	lua_replace(L, -3);
+	return 2;
+}
+
 /* account:call(name, args) -> result | nil, err */
 static int account_call_lua(lua_State *L)
 {
@@ -265,6 +289,8 @@ static int account_call_lua(lua_State *L)
 	memset(&call, 0, sizeof(call));
 	call.account = &la->acct;
 	lua_settop(L, 3);
+	if (check_guard(L, name, la->acct.address))
+		return 2;
 	/* Look the session up on every call: a script may have closed it, and
 	 * then this raises instead of using a freed handle. */
 	lua_getiuservalue(L, 1, UV_SESSION);

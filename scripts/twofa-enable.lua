@@ -22,18 +22,8 @@ return {
 	run = function(ctx)
 		local mailbox = ctx.session
 		-- pecctl's own rule first: nothing is sent to the portal for a migrating mailbox
-		local record, err = migration.load(ctx.account)
-		if err then return nil, err end
-		if migration.active(record) then
-			local path = migration.path(ctx.account)
-			local _, e = fail("policy",
-				"refused: %s is being migrated to InfoCert (%s) and two-step verification must stay off " ..
-				"until its messages have been copied; when the migration is over, end it with '%s' " ..
-				"(or call it off with '%s')",
-				ctx.account, path, migration.end_command(record), migration.cancel_command(record))
-			e.migration_file = path
-			return nil, e
-		end
+		local allowed, err = migration.twofa_enable_allowed(ctx.account)
+		if not allowed then return nil, err end
 		if not mailbox:supports("twofa_enable") then
 			return fail("unsupported", "provider %s cannot turn two-step verification on (no operation 'twofa_enable'); " ..
 				"do it on the provider's portal", ctx.provider)

@@ -113,6 +113,24 @@ function migration.active(record)
 end
 
 -- How to end a migration (and how to call it off), for messages.
+-- May two-step verification be turned on for address? true, or nil and
+-- the refusal (policy) while a migration says it must stay off. Checked by
+-- twofa-enable before anything is sent, and by the core on every call of
+-- the twofa_enable operation (pecctl.guards), whoever makes it.
+function migration.twofa_enable_allowed(address)
+	local record, err = migration.load(address)
+	if err then return nil, err end
+	if not migration.active(record) then return true end
+	local path = migration.path(address)
+	local _, e = pecctl.fail("policy",
+		"refused: %s is being migrated to InfoCert (%s) and two-step verification must stay off " ..
+		"until its messages have been copied; when the migration is over, end it with '%s' " ..
+		"(or call it off with '%s')",
+		address, path, migration.end_command(record), migration.cancel_command(record))
+	e.migration_file = path
+	return nil, e
+end
+
 function migration.end_command(record)
 	local to = record.to or "NEW@legalmail.it"
 	return string.format("pecctl run migrate-finish --account %s --param from=%s --param end=true", to, record.from)

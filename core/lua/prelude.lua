@@ -13,6 +13,14 @@ function pecctl.fail(code, fmt, ...)
 	return nil, setmetatable({ code = code, message = string.format(fmt, ...) }, error_meta)
 end
 
+-- Operations pecctl itself refuses in some states, whoever calls them (a
+-- procedure, the REPL, a custom script): guard(address) -> true | nil, err.
+pecctl.guards = {
+	twofa_enable = function(address)
+		return require("pecctl.migration").twofa_enable_allowed(address)
+	end,
+}
+
 -- pecctl.wait_for(check, {timeout=, interval=, label=}): call check() until
 -- it returns a value other than nil (returned) or fails (nil, err), showing
 -- a countdown on the TTY. Times out with nil, {code="expired"}.

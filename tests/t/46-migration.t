@@ -95,6 +95,15 @@ like "$err" "$FILE" "naming the migration file"
 like "$err" "migrate-finish .*--param end=true" "and how to end the migration"
 is "$(sim_requests_since "$mark")" "" "without a request to the portal"
 is "$(sim_state_get "m['$OLD']['twofa']")" false "two-step verification is still off"
+# the same refusal when a custom script (or the REPL) calls the operation itself
+cat > "$T/enable.lua" <<'LUA'
+local acct = pecctl.account { address = arg[1], password = pecctl.secrets.resolve("env:OLD_PW") }
+local ok, err = acct:twofa_enable {}
+io.write(ok and "enabled" or (err.code .. ": " .. err.message), "\n")
+LUA
+run_sim script "$T/enable.lua" $OLD
+like "$out" "^policy: refused: $OLD is being migrated" "a script calling twofa_enable directly is refused too"
+is "$(sim_requests_since "$mark")" "" "still without a request to the portal"
 
 # --- one run at a time per migration ----------------------------------------
 flock "$FILE.lock" "$PECCTL_BIN" --sandbox "$SIM" --cacert "$SIM_CA" run migrate-prepare --account $OLD \

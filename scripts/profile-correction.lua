@@ -35,7 +35,7 @@ for _, f in ipairs(fields) do params[f] = { optional = true, help = "new " .. f:
 return {
 	name = "profile-correction",
 	summary = "correct the holder's profile data (not a change of holder)",
-	operations = { "profile_get", "profile_update" },
+	operations = { "profile_update" },
 	params = params,
 	changes_state = true,
 
@@ -54,36 +54,28 @@ return {
 		local ok, err = validate(changes)
 		if not ok then return nil, err end
 
-		-- the profile as it is now
-		local current
-		current, err = ctx.session:profile_get(route)
-		if not current then return nil, err end
-		local profile = current.profile or current
-		if changes.codice_fiscale and profile.codice_fiscale and
-			changes.codice_fiscale:upper() ~= tostring(profile.codice_fiscale):upper() then
-			return pecctl.fail("policy",
-				"the codice fiscale identifies the holder: changing it is a change of holder, " ..
-				"which has its own procedure (Per cambiare il titolare della casella segui la procedura di cambio titolare)")
-		end
-		local args, changed = {}, {}
+		-- "Correggi i dati": the portal's own form; only what differs is
+		-- sent, and a different codice fiscale is refused by the portal as a
+		-- change of holder (a procedure of its own)
+		local args = { dry_run = ctx.check or nil }
 		for k, v in pairs(route) do args[k] = v end
+		local given = {}
 		for _, f in ipairs(fields) do
-			if changes[f] ~= nil and tostring(changes[f]) ~= tostring(profile[f] or "") then
+			if changes[f] ~= nil then
 				args[f] = changes[f]
-				changed[#changed + 1] = f
+				given[#given + 1] = f
 			end
 		end
-		if #changed == 0 then
-			return { message = "the profile already has these data; nothing to change", changed = false }
-		end
-		args.dry_run = ctx.check or nil
 		local result
 		result, err = ctx.session:profile_update(args)
 		if not result then return nil, err end
-		result.fields = changed
-		result.message = ctx.check and
-			("check passed: would correct " .. table.concat(changed, ", ") .. "; nothing submitted") or
-			("profile corrected: " .. table.concat(changed, ", "))
+		if ctx.check then
+			result.message = "check passed: would correct " .. table.concat(given, ", ") .. "; nothing submitted"
+		elseif result.changed == false then
+			result.message = "the profile already has these data; nothing to change"
+		else
+			result.message = "profile corrected: " .. table.concat(given, ", ")
+		end
 		return result
 	end,
 }

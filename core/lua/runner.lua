@@ -89,14 +89,24 @@ function runner.run(proc, opts)
 	return proc.run(ctx)
 end
 
-local function scalar_lines(result)
+-- The result's other fields as indented "key: value" lines, nested tables
+-- (what --check would submit, say) one level deeper each; secrets print ***.
+local function describe(value, indent, lines)
 	local keys = {}
-	for k, v in pairs(result) do
-		if k ~= "message" and type(k) == "string" and type(v) ~= "table" then keys[#keys + 1] = k end
+	for k in pairs(value) do
+		if k ~= "message" or indent > 1 then keys[#keys + 1] = k end
 	end
-	table.sort(keys)
-	local lines = {}
-	for _, k in ipairs(keys) do lines[#lines + 1] = string.format("  %s: %s", k, tostring(result[k])) end
+	table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+	for _, k in ipairs(keys) do
+		local v = value[k]
+		local pad = string.rep("  ", indent)
+		if type(v) == "table" and indent < 4 then
+			lines[#lines + 1] = string.format("%s%s:", pad, tostring(k))
+			describe(v, indent + 1, lines)
+		else
+			lines[#lines + 1] = string.format("%s%s: %s", pad, tostring(k), tostring(v))
+		end
+	end
 	return lines
 end
 
@@ -114,7 +124,7 @@ function runner.report(proc, opts, result, err)
 		io.write(result.output)
 	elseif result then
 		io.write(opts.account, ": ", result.message or (proc.name .. " done"), "\n")
-		for _, line in ipairs(scalar_lines(result)) do io.write(line, "\n") end
+		for _, line in ipairs(describe(result, 1, {})) do io.write(line, "\n") end
 	else
 		io.stderr:write(string.format("pecctl run %s: %s: %s\n", proc.name, opts.account, err.message or tostring(err)))
 	end

@@ -301,6 +301,11 @@ int aruba_ensure_login_as(struct pecctl_call *call, enum aruba_site site,
 			  const struct aruba_identity *who, struct pecctl_error *err);
 /* Who is logged in on site in this session; NULL when nobody. */
 const char *aruba_logged_in_user(struct pecctl_call *call, enum aruba_site site);
+/* The page the last login landed on, if it is url and nothing was asked
+ * since: moved into page (1), else 0. Saves asking for a page twice. */
+int aruba_take_landing(struct pecctl_call *call, const char *url, struct aruba_page *page);
+/* Any new request makes the landing page stale. */
+void aruba_drop_landing(struct pecctl_call *call);
 /* End the site's session (best effort: it expires anyway) and forget it. */
 int aruba_logout_site(struct pecctl_call *call, enum aruba_site site, struct pecctl_error *err);
 /* 1 when the last login on site needed a push approval (two-step on). */

@@ -15,6 +15,10 @@ struct aruba_session {
 	char *user[ARUBA_SITE_COUNT];
 	char *password_arg[ARUBA_SITE_COUNT];
 	int used_push[ARUBA_SITE_COUNT];  /* that login needed the app's approval */
+	/* The page the last login landed on, until the next request: an
+	 * operation that wants that very page takes it instead of asking for
+	 * it again (aruba_take_landing). */
+	struct aruba_page landing;
 };
 
 /* Where each site logs out; the login forms are in pages.c (the webmail
@@ -37,6 +41,7 @@ static void session_free(void *data)
 		free(s->user[i]);
 		free(s->password_arg[i]);
 	}
+	aruba_page_release(&s->landing);
 	free(s);
 }
 
@@ -50,6 +55,38 @@ static struct aruba_session *session_of(struct pecctl_call *call, int create)
 	if (s)
 		aruba_host->set_session_data(call, s, session_free);
 	return s;
+}
+
+void aruba_drop_landing(struct pecctl_call *call)
+{
+	struct aruba_session *s = session_of(call, 0);
+
+	if (s)
+		aruba_page_release(&s->landing);
+}
+
+int aruba_take_landing(struct pecctl_call *call, const char *url, struct aruba_page *page)
+{
+	struct aruba_session *s = session_of(call, 0);
+
+	if (!s || !s->landing.resp || strcmp(aruba_page_url(&s->landing), url) != 0)
+		return 0;
+	aruba_page_release(page);
+	*page = s->landing;
+	memset(&s->landing, 0, sizeof(s->landing));
+	return 1;
+}
+
+/* Keeps a login's landing page for aruba_take_landing (page is emptied). */
+static void keep_landing(struct pecctl_call *call, struct aruba_page *page)
+{
+	struct aruba_session *s = session_of(call, 1);
+
+	if (!s)
+		return;
+	aruba_page_release(&s->landing);
+	s->landing = *page;
+	memset(page, 0, sizeof(*page));
 }
 
 const char *aruba_logged_in_user(struct pecctl_call *call, enum aruba_site site)
@@ -190,6 +227,7 @@ static int html_login(struct pecctl_call *call, enum aruba_site site, const char
 			   aruba_site_host(site));
 		goto out;
 	}
+	keep_landing(call, &page);
 	rc = 0;
 out:
 	free(url);

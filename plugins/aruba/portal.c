@@ -195,6 +195,7 @@ int aruba_fetch(struct pecctl_call *call, const char *method, const char *url,
 	struct pecctl_response *resp;
 
 	aruba_page_release(page);
+	aruba_drop_landing(call);
 	if (aruba_host->http_request(call, method, url, headers, body, body_len, &resp, err) != 0)
 		return -1;
 	return aruba_page_adopt(page, resp, err);
@@ -262,7 +263,8 @@ int aruba_open(struct pecctl_call *call, enum aruba_site site, const struct arub
 	if (aruba_ensure_login_as(call, site, who ? who : &mailbox, err) != 0)
 		goto out;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (aruba_fetch(call, "GET", url, NULL, NULL, 0, page, err) != 0)
+		if (!(attempt == 0 && aruba_take_landing(call, url, page)) &&
+		    aruba_fetch(call, "GET", url, NULL, NULL, 0, page, err) != 0)
 			goto out;
 		if (!aruba_is_login_page(call, site, page)) {
 			rc = page_status_error(page, err);

@@ -293,6 +293,30 @@ out:
 	return rc;
 }
 
+/* Keeps only the fills whose value differs from what the form holds now,
+ * so that running a correction twice posts nothing the second time.
+ * Returns how many remain. */
+static size_t drop_unchanged(struct pecctl_call *call, const struct aruba_page *page,
+			     struct aruba_fill *fills, size_t n)
+{
+	struct pecctl_error ignored = { { 0 }, { 0 }, { 0 }, 0 };
+	struct pecctl_form *form = aruba_page_form(page, "the holder profile form", NULL,
+						   aruba_spec_form_id(call, profile_page), &ignored);
+	size_t kept = 0;
+
+	if (!form)
+		return n;  /* aruba_submit will say what is missing */
+	for (size_t i = 0; i < n; i++) {
+		const char *now = aruba_host->form_get(form,
+						       aruba_field(call, ARUBA_AREACLIENTI, fills[i].field));
+
+		if (!now || strcmp(now, fills[i].value) != 0)
+			fills[kept++] = fills[i];
+	}
+	aruba_host->form_free(form);
+	return kept;
+}
+
 int aruba_op_profile_update(struct pecctl_call *call, const cJSON *args, cJSON **result,
 			    struct pecctl_error *err)
 {
@@ -323,6 +347,16 @@ int aruba_op_profile_update(struct pecctl_call *call, const cJSON *args, cJSON *
 				  "cap, citta, provincia, nazione)");
 	if (reach_profile_form(call, args, &pf, err) != 0)
 		goto out;
+	n = drop_unchanged(call, &pf.page, fills, n);
+	if (n == 0) {
+		*result = cJSON_CreateObject();
+		cJSON_AddBoolToObject(*result, "changed", 0);
+		cJSON_AddStringToObject(*result, "message", "the profile already holds these data");
+		if (pf.profile_id)
+			cJSON_AddStringToObject(*result, "profile_id", pf.profile_id);
+		rc = 0;
+		goto out;
+	}
 	if (!(action = strdup(aruba_page_url(&pf.page)))) {
 		aruba_fail(err, PECCTL_E_INTERNAL, "out of memory");
 		goto out;

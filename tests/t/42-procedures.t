@@ -10,6 +10,12 @@ export PECCTL_NO_TTY=1
 # is pinned by the emulator's and the plugins' own tests.
 admin PATCH /__sandbox/settings '{"login_rate_per_minute":1000}' >/dev/null
 
+# steps SEQ: the requests since SEQ in one line, polls of a pending
+# approval left out (their number depends on how fast the app answers).
+steps() {
+	sim_requests_since "$1" | grep -v -E '^GET .*(/stato|/login/verifica/[0-9a-f]+)$' | tr '\n' ' '
+}
+
 MARIO=mario.rossi@pec.it
 export MARIO_PW='MarioRossi.2024' NEW_PW='Rossi.Nuova-2025' BAD_PW='troppo corta' \
 	BIANCHI_PW='Bianchi-Studio.75' PM_PW='Verdi-Postmaster.1' SEG_PW='Segreteria.Nuova-7' \
@@ -38,6 +44,7 @@ mark=$(sim_log_mark)
 run_sim run password-change --account $MARIO --secret env:MARIO_PW --param new_password=env:NEW_PW --check
 is "$status" 0 "--check exits 0"
 like "$out" "nothing submitted" "and says nothing was submitted"
+like "$out" "nuova_password: \*\*\*" "showing the fields it would submit, secrets as ***"
 unlike "$(sim_requests_since "$mark")" "POST /cambio-password" "no change was posted"
 is "$(sim_mail_login $MARIO "$MARIO_PW")" true "the password is unchanged"
 
@@ -67,15 +74,23 @@ is "$status" 77 "the fifth wrong password exits 77"
 like "$err" "Accesso temporaneamente bloccato per troppi tentativi errati" "with the lockout message"
 
 # --- domain-password-set --------------------------------------------------
+mark=$(sim_log_mark)
 run_sim --provider aruba run domain-password-set --account postmaster@studiolegale-verdi.it \
 	--secret env:PM_PW --param mailbox=segreteria@studiolegale-verdi.it --param new_password=env:SEG_PW
 is "$status" 0 "domain-password-set exits 0"
 like "$out" "Password della casella segreteria@studiolegale-verdi.it modificata" "with the portal's message"
 is "$(sim_mail_login segreteria@studiolegale-verdi.it "$SEG_PW")" true "the mailbox takes the new password"
+S=segreteria@studiolegale-verdi.it
+is "$(steps "$mark")" "GET / POST /login GET /titolare GET /dominio/caselle GET /dominio/caselle/$S/password POST /dominio/caselle/$S/password GET /dominio/caselle/$S/password " \
+	"domain-password-set: the list, the mailbox's form, the POST, nothing more"
+is "$(sim_connections_since "$mark")" "gestionemail.pec.it 1" "over one TLS connection"
 
 # --- access-history -------------------------------------------------------
+mark=$(sim_log_mark)
 run_sim run access-history --account $MARIO --secret env:NEW_PW
 is "$status" 0 "access-history exits 0"
+is "$(steps "$mark")" "GET /pec POST /pec/login GET /pec/home GET /pec/storico-accessi " \
+	"access-history: login and the one page of history there is"
 is "$(printf '%s\n' "$out" | head -n 1)" "time,ip,service,outcome" "CSV with a header"
 like "$out" ",127\.0\.0\.1,GestioneMail,fallito" "the failed login is listed"
 run_sim run access-history --account $MARIO --secret env:NEW_PW --param format=json
@@ -85,8 +100,12 @@ is "$?" 0 "format=json gives a JSON list of logins"
 # --- password-expiry ------------------------------------------------------
 run_sim run password-expiry --account $MARIO --secret env:NEW_PW --param enabled=true --param days=120
 is "$status" 65 "days outside 2-90 exits 65"
+mark=$(sim_log_mark)
 run_sim run password-expiry --account $MARIO --secret env:NEW_PW --param enabled=true --param days=30 --param notice_days=5
 is "$status" 0 "password-expiry exits 0"
+is "$(steps "$mark")" "GET /pec POST /pec/login GET /pec/home GET /pec/password/scadenza POST /pec/password/scadenza GET /pec/password/scadenza " \
+	"password-expiry: login, the form, the POST, its confirmation"
+is "$(sim_connections_since "$mark")" "account.aruba.it 1" "over one TLS connection"
 is "$(sim_state_get 'm["mario.rossi@pec.it"]["password_expiry"]["giorni"]')" 30 "the portal keeps 30 days"
 is "$(sim_state_get 'm["mario.rossi@pec.it"]["password_expiry"]["preavviso"]')" 5 "and 5 days of notice"
 
@@ -101,9 +120,12 @@ curl -sS --cacert "$SIM_CA" --connect-to "gestionemail.pec.it:443:$SIM" \
 	python3 -c "import json,sys; print([e for e in json.load(sys.stdin) if e['channel']=='\$channel'][-1]['code'])"
 OTP
 chmod +x "$T/otp.sh"
+mark=$(sim_log_mark)
 run_sim --otp-command "$T/otp.sh" run contacts-update --account $MARIO --secret env:NEW_PW \
 	--param email=mario@example.org --param mobile=+393331112233
 is "$status" 0 "contacts-update exits 0"
+is "$(steps "$mark")" "GET /pec POST /pec/login GET /pec/home GET /pec/contatti POST /pec/contatti GET /pec/contatti/verifica POST /pec/contatti/verifica GET /pec/home " \
+	"contacts-update: the form, the codes' form, nothing more"
 is "$(sim_state_get 'm["mario.rossi@pec.it"]["contacts"]["email_verified"]')" true "the new email is verified"
 is "$(sim_state_get 'm["mario.rossi@pec.it"]["contacts"]["mobile"]')" "+393331112233" "the new mobile is set"
 printf '#!/bin/sh\necho 000000\n' > "$T/wrong-otp.sh"; chmod +x "$T/wrong-otp.sh"
@@ -118,8 +140,16 @@ run_sim run contacts-update --account $MARIO --secret env:NEW_PW --param mobile=
 is "$status" 65 "a mobile without country code is refused before anything is sent"
 
 # --- profile-correction ---------------------------------------------------
+mark=$(sim_log_mark)
 run_sim run profile-correction --account $MARIO --secret env:NEW_PW --param indirizzo='Via Po 3' --param cap=20121
 is "$status" 0 "profile-correction exits 0"
+is "$(steps "$mark")" "GET / POST /login GET /home GET /profilo/modifica POST /profilo/modifica GET /home " \
+	"profile-correction: login lands on the profile, Correggi i dati, the POST"
+is "$(sim_connections_since "$mark")" "areaclienti.pec.it 1" "over one TLS connection"
+mark=$(sim_log_mark)
+run_sim run profile-correction --account $MARIO --secret env:NEW_PW --param indirizzo='Via Po 3'
+like "$out" "already has these data" "the same correction again changes nothing"
+unlike "$(steps "$mark")" "POST /profilo" "and posts nothing"
 is "$(sim_state_get '[p for a in s["accounts"] for v in a["services"] for p in v["profiles"] if "mario.rossi@pec.it" in p["mailboxes"]][0]["indirizzo"]')" \
 	"Via Po 3" "the address is corrected in the holder profile"
 run_sim run profile-correction --account $MARIO --secret env:NEW_PW --param codice_fiscale=RSSMRA80A01H501X
@@ -153,8 +183,12 @@ admin PATCH /__sandbox/settings '{"push_timeout_seconds":120,"auto_approve_ms":3
 run_sim run twofa-disable --account studio.bianchi@pec.it --secret env:BIANCHI_PW --check
 is "$status" 0 "twofa-disable --check exits 0"
 is "$(sim_state_get 'm["studio.bianchi@pec.it"]["twofa"]')" true "and changes nothing"
+mark=$(sim_log_mark)
 run_sim run twofa-disable --account studio.bianchi@pec.it --secret env:BIANCHI_PW
 is "$status" 0 "twofa-disable with the push approved exits 0"
+is "$(steps "$mark")" "POST /smart/api/login POST /smart/api/login/verifica/$(sim_requests_since "$mark" | sed -n 's|^POST /smart/api/login/verifica/||p') GET /smart/api/impostazioni GET /pec/sso GET /pec/home GET /pec/verifica-2-passaggi POST /pec/verifica-2-passaggi/disattiva GET /pec/verifica-2-passaggi/disattiva POST /pec/verifica-2-passaggi/disattiva/conferma GET /pec/verifica-2-passaggi " \
+	"twofa-disable follows the guide's route: webmail, Impostazioni, Sicurezza e password, Disattiva"
+is "$(sim_connections_since "$mark" | tr '\n' ' ')" "account.aruba.it 1 webmail.pec.it 1 " "one TLS connection per host"
 is "$(sim_state_get 'm["studio.bianchi@pec.it"]["twofa"]')" false "two-step verification is off"
 run_sim run twofa-disable --account studio.bianchi@pec.it --secret env:BIANCHI_PW
 is "$status" 0 "running it again exits 0"

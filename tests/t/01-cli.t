@@ -3,10 +3,18 @@
 # their exit codes.
 . "$(dirname "$0")/../lib.sh"
 
-for cmd in version help providers procedures run script; do
+# every command of `pecctl help`, and every vault subcommand, answers -h
+commands=$("$PECCTL_BIN" help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+like "$commands" "batch" "pecctl help lists the commands"
+for cmd in $commands; do
 	run_pecctl "$cmd" -h
 	is "$status" 0 "pecctl $cmd -h exits 0"
 	like "$out" "^usage: pecctl $cmd" "pecctl $cmd -h prints its usage"
+done
+for sub in init set get list rm import export passwd reconcile; do
+	run_pecctl vault "$sub" -h
+	is "$status" 0 "pecctl vault $sub -h exits 0"
+	like "$out" "usage: pecctl vault" "pecctl vault $sub -h prints its usage"
 done
 
 run_pecctl version

@@ -102,7 +102,11 @@ function rotation.rotate(r)
 	if outcome == "promoted" then
 		return { message = "password changed (confirmed by logging in after: " .. err.message .. ")", reconciled = true }
 	elseif outcome == "discarded" then
-		return pecctl.fail(err.code, "the password was not changed (the current one still works): %s", err.message)
+		-- the outcome is known now: nothing changed, because the portal
+		-- failed (5xx) or the network did
+		local code = err.code
+		if code == "unknown_outcome" then code = (err.status and err.status >= 500) and "portal" or "network" end
+		return pecctl.fail(code, "the password was not changed (the current one still works): %s", err.message)
 	end
 	return pecctl.fail("unknown_outcome",
 		"cannot tell whether the password of %s changed (%s)%s; run 'pecctl vault reconcile %s' later",

@@ -159,6 +159,17 @@ like "$out" "$TARGET +PENDING" "domain, 500 before the change: the staged passwo
 is "$(held password)" "Segreteria-2024" "domain, 500 before the change: the emulator kept the old password"
 cases=$((cases + 1))
 
+# The same when the vault also holds the mailbox's password, as it does for
+# a reseller who keeps every mailbox there: that one still logs in, so the
+# pending one is dropped and the vault agrees with the portal.
+fresh_domain
+printf 'Segreteria-2024\n' | "$PECCTL_BIN" vault set "$TARGET" 2>/dev/null
+fault "{$POST_DOMAIN,\"when\":\"before\",\"action\":\"status:500\"}"
+set_domain
+ok "$([ "$status" -ne 0 ]; echo $?)" "domain with the mailbox in the vault, 500 before the change: the run fails (exit $status)"
+like "$err" "not changed" "saying the password was not changed"
+settled "domain with the mailbox in the vault, 500 before the change"
+
 fresh_domain
 fault "{$POST_DOMAIN,\"when\":\"after\",\"action\":\"delay:8000\"}"
 "$PECCTL_BIN" --sandbox "$SIM" --cacert "$SIM_CA" $PROVIDER run domain-password-set --account "$PM" \

@@ -384,22 +384,32 @@ static int run_list(int argc, char **argv)
 	return cli_finish_stdout(0);
 }
 
+/* The arguments of rm, import and reconcile: an optional --FLAG and at
+ * most one NAME. 0, or the exit code of the usage error it printed. */
+static int parse_flag_and_name(int argc, char **argv, const char *flag_name, int *flag,
+			       const char **name)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], flag_name) == 0)
+			*flag = 1;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("unknown option '%s'", argv[i]);
+		else if (!*name)
+			*name = argv[i];
+		else
+			return usage_error("unexpected argument '%s'", argv[i]);
+	}
+	return 0;
+}
+
 static int run_rm(int argc, char **argv)
 {
 	struct pecctl_error err = { 0 };
 	const char *key = NULL;
-	int force = 0;
+	int force = 0, code = parse_flag_and_name(argc, argv, "--force", &force, &key);
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--force") == 0)
-			force = 1;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("unknown option '%s'", argv[i]);
-		else if (!key)
-			key = argv[i];
-		else
-			return usage_error("unexpected argument '%s'", argv[i]);
-	}
+	if (code)
+		return code;
 	if (!key)
 		return usage_error("%s", "which key? as in 'pecctl vault rm mario.rossi@pec.it'");
 	if (vault_remove(key, force, &err) != 0)
@@ -545,16 +555,8 @@ static int run_import(int argc, char **argv)
 	size_t *lines = NULL, count = 0, cap = 0, len, replaced = 0, line_no = 0;
 	char *buf, *p, *end;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--skip-bad") == 0)
-			skip_bad = 1;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("unknown option '%s'", argv[i]);
-		else if (!file)
-			file = argv[i];
-		else
-			return usage_error("unexpected argument '%s'", argv[i]);
-	}
+	if ((rc = parse_flag_and_name(argc, argv, "--skip-bad", &skip_bad, &file)) != 0)
+		return rc;
 	if (!file)
 		return usage_error("%s", "which file? give a CSV of account,password (or - for stdin)");
 	/* a missing vault or a wrong passphrase stops us before reading a file
@@ -788,17 +790,8 @@ static int run_reconcile(int argc, char **argv)
 	int code = 0, force = 0;
 	lua_State *L;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--force") == 0) {
-			force = 1;
-			continue;
-		}
-		if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("unknown option '%s'", argv[i]);
-		if (account)
-			return usage_error("unexpected argument '%s'", argv[i]);
-		account = argv[i];
-	}
+	if ((code = parse_flag_and_name(argc, argv, "--force", &force, &account)) != 0)
+		return code;
 	if (vault_list(&info, &count, &err) != 0)
 		return fail(&err);
 	for (size_t i = 0; i < count; i++) {

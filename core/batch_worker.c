@@ -106,6 +106,9 @@ int batch_share_init(struct batch *b)
 {
 	int mode = share_mode();
 
+	/* before any worker thread exists: libcurl's setup is not thread-safe */
+	if (http_global_setup() != 0)
+		return -1;
 	for (int i = 0; i < 8; i++)
 		pthread_mutex_init(&b->share_locks[i], NULL);
 	b->share_per_worker = mode == 0;

@@ -82,6 +82,20 @@ static void http_global_init(void)
 	http_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+/* libcurl (and OpenSSL under it) is set up on first use, not at start-up:
+ * `pecctl version` and the listings never pay for it. */
+int http_global_setup(void)
+{
+	pthread_once(&http_global_once, http_global_init);
+	return http_global_rc == CURLE_OK ? 0 : -1;
+}
+
+void http_global_release(void)
+{
+	if (http_global_rc == CURLE_OK)
+		curl_global_cleanup();
+}
+
 /* --- buffers --- */
 
 static void buf_init(struct http_buf *b, size_t max, int secret)

@@ -64,6 +64,11 @@ struct http_exchange {
 };
 typedef void (*http_observer_fn)(void *userdata, const struct http_exchange *x);
 
+/* Set libcurl up once (thread-safe; call before starting threads that
+ * share handles); release it at exit. Sessions call setup themselves. */
+int http_global_setup(void);
+void http_global_release(void);
+
 struct http_session *http_session_new(const struct http_config *cfg, struct pecctl_error *err);
 void http_session_free(struct http_session *s);
 void http_session_set_observer(struct http_session *s, http_observer_fn fn, void *userdata);

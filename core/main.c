@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <curl/curl.h>
 #include <sodium.h>
 #include "cli.h"
 #include "config.h"
 #include "exitcode.h"
 #include "har.h"
+#include "http.h"
 #include "log.h"
 #include "options.h"
 #include "vault.h"
@@ -229,13 +229,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pecctl: libsodium failed to initialise\n");
 		return EXIT_OSERR;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	code = har_setup();
 	if (code == 0)
 		code = cmd->run(argc - 1, argv + 1);
 	if (har_finish() != 0 && code == 0)
 		code = EXIT_CANTCREAT;
-	curl_global_cleanup();
+	http_global_release();
 	config_release();
 	return code;
 }

@@ -26,9 +26,40 @@ static void html_silent(void *ctx, const char *fmt, ...)
 	(void)fmt;
 }
 
+/* One parser context per thread, reused for every page: a new context
+ * makes a new string dictionary, and libxml2 seeds each one under a global
+ * lock that batch workers would otherwise queue for on every page. */
+static pthread_key_t parser_key;
+
+static void parser_free(void *ctxt)
+{
+	htmlFreeParserCtxt(ctxt);
+}
+
+static void parser_free_main(void)
+{
+	parser_free(pthread_getspecific(parser_key));
+	pthread_setspecific(parser_key, NULL);
+}
+
 static void html_init_once(void)
 {
 	xmlInitParser();
+	pthread_key_create(&parser_key, parser_free);
+	/* thread-specific data of the main thread is not destroyed at exit */
+	atexit(parser_free_main);
+}
+
+static htmlParserCtxtPtr thread_parser(void)
+{
+	htmlParserCtxtPtr ctxt = pthread_getspecific(parser_key);
+
+	if (!ctxt && (ctxt = htmlNewParserCtxt()) != NULL &&
+	    pthread_setspecific(parser_key, ctxt) != 0) {
+		htmlFreeParserCtxt(ctxt);
+		ctxt = NULL;
+	}
+	return ctxt;
 }
 
 /* libxml2 keeps its generic error handler per thread; XPath evaluation
@@ -132,7 +163,13 @@ struct html_doc *html_parse(const char *body, size_t len, const char *base_url,
 		pecctl_error_set(err, PECCTL_E_INTERNAL, "out of memory");
 		return NULL;
 	}
-	d->doc = htmlReadMemory(body, (int)len, base_url, "UTF-8", HTML_PARSE_OPTIONS);
+	{
+		htmlParserCtxtPtr ctxt = thread_parser();
+
+		d->doc = ctxt ? htmlCtxtReadMemory(ctxt, body, (int)len, base_url, "UTF-8",
+						   HTML_PARSE_OPTIONS)
+			      : htmlReadMemory(body, (int)len, base_url, "UTF-8", HTML_PARSE_OPTIONS);
+	}
 	if (!d->doc) {
 		free(d);
 		pecctl_error_set(err, PECCTL_E_INVALID, "html page could not be parsed");

@@ -609,8 +609,9 @@ static int session_send(lua_State *L, int self, const char *method, const char *
 	return 1;
 }
 
-/* s:get(url [, opts]) */
-static int session_get(lua_State *L)
+/* s:get(url [, opts]) and s:post(url, opts): method, with the options a
+ * caller may give it. */
+static int session_send_simple(lua_State *L, const char *method, const char *const *allowed)
 {
 	const char *url;
 
@@ -618,23 +619,19 @@ static int session_get(lua_State *L)
 	url = luaL_checkstring(L, 2);
 	if (!lua_isnoneornil(L, 3)) {
 		luaL_checktype(L, 3, LUA_TTABLE);
-		check_options(L, 3, 3, get_options);
+		check_options(L, 3, 3, allowed);
 	}
-	return session_send(L, 1, "GET", url, lua_istable(L, 3) ? 3 : 0);
+	return session_send(L, 1, method, url, lua_istable(L, 3) ? 3 : 0);
 }
 
-/* s:post(url, opts) */
+static int session_get(lua_State *L)
+{
+	return session_send_simple(L, "GET", get_options);
+}
+
 static int session_post(lua_State *L)
 {
-	const char *url;
-
-	check_lua_session(L, 1);
-	url = luaL_checkstring(L, 2);
-	if (!lua_isnoneornil(L, 3)) {
-		luaL_checktype(L, 3, LUA_TTABLE);
-		check_options(L, 3, 3, post_options);
-	}
-	return session_send(L, 1, "POST", url, lua_istable(L, 3) ? 3 : 0);
+	return session_send_simple(L, "POST", post_options);
 }
 
 /* s:request{method=, url=, headers=, body= | form= | json=, redirects=} */

@@ -1,4 +1,4 @@
--- Password rotation that never locks anyone out (DESIGN.md):
+-- Password rotation that never locks anyone out:
 --   1. the new password is checked against the provider's policy locally;
 --   2. it is staged in the vault as `pending` (fsync'd) before it is sent;
 --   3. on a clear success it is promoted to `current`;

@@ -30,7 +30,7 @@ const char infocert_hosts_main[] = "webmail.infocert.it";
 
 static const char *const infocert_hosts[] = { infocert_hosts_main, NULL };
 
-/* Legalmail's rules (PORTALS.md, InfoCert's help pages). */
+/* Legalmail's rules (the portal contract in tests/sandbox/README.md, from InfoCert's help pages). */
 static const struct pecctl_password_policy infocert_policy = {
 	.size = sizeof(struct pecctl_password_policy),
 	.min_length = 8,

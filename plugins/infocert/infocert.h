@@ -3,7 +3,7 @@
  * here is exported (the plugin is built with -fvisibility=hidden); only
  * pecctl_plugin_init and the ABI symbol leave the .so.
  *
- * Legalmail is a JSON API (PORTALS.md): bearer tokens, errors as
+ * Legalmail is a JSON API (tests/sandbox/README.md): bearer tokens, errors as
  * {"error","message"}. Its base URL and every path go through host->config
  * ("infocert.api_base", "infocert.path.<name>"), so an API that moved is
  * followed with a line in the config file.

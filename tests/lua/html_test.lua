@@ -1,4 +1,4 @@
--- pecctl.html on pages shaped like the portals in PORTALS.md.
+-- pecctl.html on pages shaped like the portals in tests/sandbox/README.md.
 -- Run by tests/t/11-html.t:  pecctl script THIS
 local t = dofile(arg[0]:match("(.*/)") .. "tap.lua")
 local html = pecctl.html

@@ -1,4 +1,4 @@
--- pecctl.json with the answers the portals' JSON APIs give (PORTALS.md).
+-- pecctl.json with the answers the portals' JSON APIs give (tests/sandbox/README.md).
 -- Run by tests/t/11-json.t:  pecctl script THIS
 local t = dofile(arg[0]:match("(.*/)") .. "tap.lua")
 local json = pecctl.json

@@ -1,5 +1,5 @@
 /* pecsim: an HTTPS emulator of the Aruba PEC and InfoCert Legalmail portals,
- * written to the contract in PORTALS.md. One header for the whole program:
+ * written to the portal contract summarised in tests/sandbox/README.md. One header for the whole program:
  * each section below belongs to one .c file of the same name. */
 #ifndef PECSIM_H
 #define PECSIM_H

@@ -51,11 +51,16 @@ struct aruba_identity {
 /* One fetched page: the response and, when it is HTML, its parsed tree. */
 struct aruba_page {
 	struct pecctl_response *resp;
-	struct pecctl_html *doc;
+	struct pecctl_html *doc;  /* parsed on first use: read it with aruba_page_doc */
 	long status;
+	int parsed;               /* doc is what parsing gave (maybe NULL: not HTML) */
 };
 
 void aruba_page_release(struct aruba_page *page);
+/* The page's HTML tree, parsed the first time it is asked for (many pages,
+ * like the one a login lands on, are never queried); NULL when the answer
+ * is not HTML or cannot be parsed. */
+struct pecctl_html *aruba_page_doc(const struct aruba_page *page);
 const char *aruba_page_url(const struct aruba_page *page);
 const char *aruba_page_body(const struct aruba_page *page, size_t *len);
 /* 1 when the page's raw body contains needle: a cheap test that lets the

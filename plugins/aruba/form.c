@@ -15,7 +15,7 @@ static struct pecctl_form *find_form(const struct aruba_page *page, const char *
 {
 	struct pecctl_form *form = NULL;
 
-	if (!page->doc)
+	if (!aruba_page_doc(page))
 		return NULL;
 	if (action)
 		form = aruba_host->html_form(page->doc, action, NULL);

@@ -155,7 +155,7 @@ int aruba_is_login_page(struct pecctl_call *call, enum aruba_site site,
 
 	if (!spec)
 		return page->status == 401;
-	if (!page->doc)
+	if (!aruba_page_doc(page))
 		return 0;
 	form = aruba_host->html_form(page->doc, aruba_spec_action(call, spec), NULL);
 	if (!form)

@@ -133,6 +133,7 @@ void aruba_page_release(struct aruba_page *page)
 	page->doc = NULL;
 	page->resp = NULL;
 	page->status = 0;
+	page->parsed = 0;
 }
 
 const char *aruba_page_url(const struct aruba_page *page)
@@ -171,21 +172,30 @@ static int is_html(const struct pecctl_response *resp)
 int aruba_page_adopt(struct aruba_page *page, struct pecctl_response *resp,
 		     struct pecctl_error *err)
 {
-	const char *text;
-	size_t len;
-
+	(void)err;
 	aruba_page_release(page);
 	page->resp = resp;
 	page->status = aruba_host->response_status(resp);
-	if (!is_html(resp))
-		return 0;
-	text = aruba_host->response_body(resp, &len);
-	page->doc = aruba_host->html_parse(text ? text : "", text ? len : 0,
-					   aruba_host->response_url(resp));
-	if (!page->doc)
-		return aruba_fail(err, PECCTL_E_PORTAL_CHANGED,
-				  "the page at %s could not be parsed as html", aruba_page_url(page));
 	return 0;
+}
+
+struct pecctl_html *aruba_page_doc(const struct aruba_page *page)
+{
+	/* the tree is a cache of the response: filling it in does not change
+	 * the page, so queries keep taking a const page */
+	struct aruba_page *p = (struct aruba_page *)page;
+	const char *text;
+	size_t len;
+
+	if (p->parsed || !p->resp)
+		return p->doc;
+	p->parsed = 1;
+	if (!is_html(p->resp))
+		return NULL;
+	text = aruba_host->response_body(p->resp, &len);
+	p->doc = aruba_host->html_parse(text ? text : "", text ? len : 0,
+					aruba_host->response_url(p->resp));
+	return p->doc;
 }
 
 int aruba_fetch(struct pecctl_call *call, const char *method, const char *url,
@@ -314,7 +324,7 @@ cJSON *aruba_page_strings(const struct aruba_page *page, const char *xpath)
 {
 	cJSON *list;
 
-	if (!page->doc)
+	if (!aruba_page_doc(page))
 		return cJSON_CreateArray();
 	list = aruba_host->html_xpath(page->doc, xpath);
 	return list ? list : cJSON_CreateArray();

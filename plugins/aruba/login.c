@@ -155,6 +155,11 @@ int aruba_is_login_page(struct pecctl_call *call, enum aruba_site site,
 
 	if (!spec)
 		return page->status == 401;
+	/* the login form cannot be there when the page names neither its
+	 * action nor its id: most pages are answered without parsing them */
+	if (!aruba_page_mentions(page, aruba_spec_action(call, spec)) &&
+	    !aruba_page_mentions(page, aruba_spec_form_id(call, spec)))
+		return 0;
 	if (!aruba_page_doc(page))
 		return 0;
 	form = aruba_host->html_form(page->doc, aruba_spec_action(call, spec), NULL);

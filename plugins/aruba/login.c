@@ -147,6 +147,23 @@ int aruba_mark_login(struct pecctl_call *call, enum aruba_site site, struct pecc
 	return remember_login(call, site, aruba_host->account(call), "password", 0, err);
 }
 
+/* 1 when url's path (query and fragment left out) is path; path may be
+ * given as a full URL too. */
+static int url_has_path(const char *url, const char *path)
+{
+	const char *p;
+	size_t len;
+
+	if (!url || !path)
+		return 1;  /* nothing to go by: let the form lookup decide */
+	if ((p = strstr(path, "://")) != NULL)
+		path = strchr(p + 3, '/') ? strchr(p + 3, '/') : "/";
+	if ((p = strstr(url, "://")) != NULL)
+		url = strchr(p + 3, '/') ? strchr(p + 3, '/') : "/";
+	len = strcspn(url, "?#");
+	return strlen(path) == len && strncmp(url, path, len) == 0;
+}
+
 int aruba_is_login_page(struct pecctl_call *call, enum aruba_site site,
 			const struct aruba_page *page)
 {
@@ -155,10 +172,11 @@ int aruba_is_login_page(struct pecctl_call *call, enum aruba_site site,
 
 	if (!spec)
 		return page->status == 401;
-	/* the login form cannot be there when the page names neither its
-	 * action nor its id: most pages are answered without parsing them */
-	if (!aruba_page_mentions(page, aruba_spec_action(call, spec)) &&
-	    !aruba_page_mentions(page, aruba_spec_form_id(call, spec)))
+	/* A portal shows its login form only at its own address or as the
+	 * answer to its POST (an ended session is redirected there): a page
+	 * anywhere else is not it, and need not be parsed to know. */
+	if (!url_has_path(aruba_page_url(page), aruba_spec_path(call, spec)) &&
+	    !url_has_path(aruba_page_url(page), aruba_spec_action(call, spec)))
 		return 0;
 	if (!aruba_page_doc(page))
 		return 0;

@@ -109,6 +109,13 @@ char *aruba_page_success(const struct aruba_page *page);
  * the form without saying whether it acted. */
 char *aruba_expect_success(const struct aruba_page *page, const char *what,
 			   struct pecctl_error *err);
+/* Codes sent by email or SMS: the portal allows 3 tries per code. */
+#define ARUBA_CODE_ATTEMPTS 3
+#define ARUBA_CODE_MAX 32
+/* After a code form was refused (err): 1 when the portal said the code was
+ * wrong and attempt < ARUBA_CODE_ATTEMPTS, so the code is asked for again
+ * (logged); 0 when the error stands. */
+int aruba_ask_code_again(struct pecctl_call *call, int attempt, const struct pecctl_error *err);
 /* 1 when the page carries `text` (the portal's wording) anywhere. */
 int aruba_page_says(const struct aruba_page *page, const char *text);
 /* An XPath expression lower-cased (XPath 1.0 has no lower-case()): to

@@ -9,11 +9,6 @@
 #include <string.h>
 #include "aruba.h"
 
-/* The portal allows 3 tries per code. */
-#define CODE_ATTEMPTS 3
-#define CODE_MAX 32
-/* What the portal says when a code does not match. */
-#define WRONG_CODE "Codice non valido"
 
 struct contact {
 	const char *id;       /* element id on /pec/home */
@@ -127,10 +122,10 @@ static int verify_codes(struct pecctl_call *call, struct aruba_page *page, const
 	const char *code_sms_field = aruba_field(call, ARUBA_ACCOUNT, "codice_sms");
 	const char *action = aruba_spec_action(call, spec);
 	const char *form_id = aruba_spec_form_id(call, spec);
-	char email_code[CODE_MAX], sms_code[CODE_MAX], label[320];
+	char email_code[ARUBA_CODE_MAX], sms_code[ARUBA_CODE_MAX], label[320];
 	int attempt;
 
-	for (attempt = 1; attempt <= CODE_ATTEMPTS; attempt++) {
+	for (attempt = 1; attempt <= ARUBA_CODE_ATTEMPTS; attempt++) {
 		struct pecctl_form *form = aruba_page_form(page, "contact verification", action,
 							   form_id, err);
 		int wants_email, wants_sms, rc;
@@ -172,9 +167,8 @@ static int verify_codes(struct pecctl_call *call, struct aruba_page *page, const
 		if (rc == 0)
 			return 0;
 		/* a wrong code re-shows the form: ask again while tries are left */
-		if (strncmp(err->message, WRONG_CODE, strlen(WRONG_CODE)) != 0 || attempt == CODE_ATTEMPTS)
+		if (!aruba_ask_code_again(call, attempt, err))
 			return -1;
-		aruba_log(call, PECCTL_LOG_INFO, "wrong code (%s), asking again", err->message);
 	}
 	return -1;
 }

@@ -154,3 +154,14 @@ char *aruba_expect_success(const struct aruba_page *page, const char *what,
 			   what, aruba_page_url(page));
 	return message;
 }
+
+int aruba_ask_code_again(struct pecctl_call *call, int attempt, const struct pecctl_error *err)
+{
+	static const char wrong_code[] = "Codice non valido";
+
+	if (strncmp(err->message, wrong_code, sizeof(wrong_code) - 1) != 0 ||
+	    attempt >= ARUBA_CODE_ATTEMPTS)
+		return 0;
+	aruba_log(call, PECCTL_LOG_INFO, "wrong code (%s), asking again", err->message);
+	return 1;
+}

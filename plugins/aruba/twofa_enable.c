@@ -12,10 +12,6 @@
 #include <string.h>
 #include "aruba.h"
 
-/* The portal allows 3 tries per code. */
-#define CODE_ATTEMPTS 3
-#define CODE_MAX 32
-#define WRONG_CODE "Codice non valido"
 #define XPATH_STATE "//*[@id='verifica-2-passaggi']/@data-stato"
 #define XPATH_PAIRING "//*[@id='associazione-in-corso']"
 
@@ -56,9 +52,9 @@ static int send_code(struct pecctl_call *call, struct aruba_page *page, struct p
 	const char *action = aruba_config(call, ARUBA_ACCOUNT, "twofa_code_action",
 					  "/pec/verifica-2-passaggi/attiva/conferma");
 	const char *form_id = aruba_config(call, ARUBA_ACCOUNT, "twofa_code_form_id", NULL);
-	char code[CODE_MAX];
+	char code[ARUBA_CODE_MAX];
 
-	for (int attempt = 1; attempt <= CODE_ATTEMPTS; attempt++) {
+	for (int attempt = 1; attempt <= ARUBA_CODE_ATTEMPTS; attempt++) {
 		const struct aruba_fill fills[] = { { "codice", code, ARUBA_FILL_SECRET } };
 		const struct aruba_step step = {
 			.site = ARUBA_ACCOUNT,
@@ -77,9 +73,8 @@ static int send_code(struct pecctl_call *call, struct aruba_page *page, struct p
 		explicit_bzero(code, sizeof(code));
 		if (rc == 0)
 			return 0;
-		if (strncmp(err->message, WRONG_CODE, strlen(WRONG_CODE)) != 0 || attempt == CODE_ATTEMPTS)
+		if (!aruba_ask_code_again(call, attempt, err))
 			return -1;
-		aruba_log(call, PECCTL_LOG_INFO, "wrong code (%s), asking again", err->message);
 	}
 	return -1;
 }

@@ -66,6 +66,9 @@ expect() {
 }
 cleanup_tmux() { tm kill-server 2>/dev/null; cleanup; }
 trap cleanup_tmux EXIT
+# A session that outlives the REPL's: killing the last session stops the
+# tmux server, and a new-session racing its exit would find no server.
+tm new-session -d -s keeper "sleep 3600"
 
 tm new-session -d -s repl -x 200 -y 50 \
 	"$PECCTL_BIN --sandbox $SIM --cacert $SIM_CA --script-path $T/scripts repl; echo REPL-EXIT=\$?; sleep 120"

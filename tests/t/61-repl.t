@@ -205,6 +205,9 @@ expect '^REPL-EXIT=0$' "Ctrl-D leaves"
 # Ctrl-C during a push wait: a mailbox with two-step verification waits
 # for the phone app; nobody approves.
 export BIANCHI_PW='Bianchi-Studio.75'
+# the tmux server (kept alive since the start) gives new sessions its own
+# environment, which predates this variable
+tm set-environment -g BIANCHI_PW "$BIANCHI_PW"
 tm kill-session -t repl
 tm new-session -d -s repl -x 200 -y 50 \
 	"$PECCTL_BIN --sandbox $SIM --cacert $SIM_CA repl --account studio.bianchi@pec.it --secret env:BIANCHI_PW; echo REPL-EXIT=\$?; sleep 120"

@@ -13,12 +13,10 @@
 #include "exitcode.h"
 #include "http.h"
 #include "options.h"
-#include "prompt.h"
 #include "registry.h"
 #include "secret.h"
 #include "sessions.h"
 #include "signals.h"
-#include "vault.h"
 
 struct doctor_args {
 	const char *account;
@@ -82,11 +80,7 @@ static struct secret *account_password(const struct doctor_args *a, int *code)
 
 	if (a->secret)
 		snprintf(ref, sizeof(ref), "%s", a->secret);
-	else if (vault_exists())
-		snprintf(ref, sizeof(ref), "vault:%s", a->account);
-	else if (prompt_has_tty())
-		snprintf(ref, sizeof(ref), "prompt:");
-	else {
+	else if (!secret_account_ref(a->account, ref, sizeof(ref))) {
 		*code = cli_usage_error(&command_doctor, "no password for %s: give --secret REF "
 					"(env:VAR, file:PATH, cmd:COMMAND or prompt:) or keep it in the "
 					"vault ('pecctl vault set %s')", a->account, a->account);

@@ -140,6 +140,11 @@ static int take_kdf(int argc, char **argv, int *i, const char **level)
 	return 0;
 }
 
+static int kdf_needs_value(void)
+{
+	return usage_error("%s needs a value: interactive, moderate or sensitive", "--kdf");
+}
+
 static int run_init(int argc, char **argv)
 {
 	struct pecctl_error err = { 0 };
@@ -151,7 +156,7 @@ static int run_init(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		int k = take_kdf(argc, argv, &i, &level);
 		if (k < 0)
-			return usage_error("%s needs a value: interactive, moderate or sensitive", "--kdf");
+			return kdf_needs_value();
 		if (k == 0)
 			return usage_error("unexpected argument '%s'", argv[i]);
 	}
@@ -723,7 +728,7 @@ static int run_passwd(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		int k = take_kdf(argc, argv, &i, &level);
 		if (k < 0)
-			return usage_error("%s needs a value: interactive, moderate or sensitive", "--kdf");
+			return kdf_needs_value();
 		if (k > 0)
 			continue;
 		if (strcmp(argv[i], "--new-passphrase-file") == 0) {

@@ -126,6 +126,20 @@ static int secrets_resolve(lua_State *L)
 	return 1;
 }
 
+/* pecctl.secrets.account_ref(account) -> "vault:ACCOUNT" | "prompt:" | nil */
+static int secrets_account_ref(lua_State *L)
+{
+	const char *account = luaL_checkstring(L, 1);
+	char buf[512];
+	const char *ref = secret_account_ref(account, buf, sizeof(buf));
+
+	if (ref)
+		lua_pushstring(L, ref);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
 static int secrets_is_secret(lua_State *L)
 {
 	lua_pushboolean(L, lua_test_secret(L, 1) != NULL);
@@ -147,6 +161,7 @@ int lua_open_secret(lua_State *L)
 		{ "new", secrets_new },
 		{ "resolve", secrets_resolve },
 		{ "is_secret", secrets_is_secret },
+		{ "account_ref", secrets_account_ref },
 		{ NULL, NULL },
 	};
 

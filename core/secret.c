@@ -160,3 +160,14 @@ struct secret *secret_resolve(const char *ref, const char *label, struct pecctl_
 			 "(secrets are never accepted on the command line)");
 	return NULL;
 }
+
+const char *secret_account_ref(const char *account, char *buf, size_t cap)
+{
+	if (vault_exists())
+		snprintf(buf, cap, "vault:%s", account);
+	else if (prompt_has_tty())
+		snprintf(buf, cap, "prompt:");
+	else
+		return NULL;
+	return buf;
+}

@@ -17,4 +17,9 @@ const char *secret_bytes(const struct secret *s, size_t *len);
  * what is asked for in the prompt. */
 struct secret *secret_resolve(const char *ref, const char *label, struct pecctl_error *err);
 
+/* Where an account's password comes from when the user named no source:
+ * vault:ACCOUNT when there is a vault, else prompt: on a terminal; NULL
+ * when neither can give it. The one rule for run, batch, repl and doctor. */
+const char *secret_account_ref(const char *account, char *buf, size_t cap);
+
 #endif

@@ -65,9 +65,7 @@ function runner.run(proc, opts)
 		end
 	end
 	-- the vault is where passwords live; without one, ask the person
-	local ref = opts.secret
-	if not ref and pecctl.vault.available() then ref = "vault:" .. opts.account end
-	if not ref and pecctl.prompt.has_tty() then ref = "prompt:" end
+	local ref = opts.secret or pecctl.secrets.account_ref(opts.account)
 	if not ref then
 		return fail("usage", "no password for %s: keep it in the vault ('pecctl vault init', 'pecctl vault set %s') " ..
 			"or give --secret REF (env:VAR, file:PATH, cmd:COMMAND or prompt:)", opts.account, opts.account)

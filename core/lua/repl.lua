@@ -401,7 +401,7 @@ function repl.setup(n, opts)
 	if opts.account then
 		local acct, err = pecctl.account { address = opts.account, provider = opts.provider }
 		if not acct then return nil, err end
-		local ref = opts.secret or (pecctl.prompt.has_tty() and "prompt:")
+		local ref = opts.secret or pecctl.secrets.account_ref(opts.account)
 		if ref then
 			local password
 			password, err = pecctl.secrets.resolve(ref, "password of " .. opts.account)

@@ -221,4 +221,12 @@ expect '^"back at the prompt"$' "and the prompt is back"
 tm send-keys -t repl C-d
 expect '^REPL-EXIT=0$' "Ctrl-D leaves"
 
+# Without --secret, the account's password comes from the vault, as for run.
+export PECCTL_VAULT_PASSPHRASE='repl test vault' PECCTL_VAULT_KDF=interactive
+"$PECCTL_BIN" vault init >/dev/null 2>&1
+printf '%s' "$PW" | "$PECCTL_BIN" vault set mario.rossi@pec.it >/dev/null 2>&1
+out=$(echo 'account:login{}.logged_in' | PECCTL_NO_TTY=1 "$PECCTL_BIN" --sandbox "$SIM" --cacert "$SIM_CA" \
+	repl --account mario.rossi@pec.it 2>&1)
+like "$out" '^true$' "repl --account without --secret logs in with the vault's password"
+
 done_testing

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include "batch.h"
 #include "http.h"
+#include "http_handles.h"
 #include "log.h"
 #include "lua_api.h"
 #include "lua_http_hook.h"
@@ -269,7 +270,9 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 
 	worker_loop(w);
-	/* the worker's Lua state, and every session in it, is closed by now */
+	/* the worker's Lua state, and every session in it, is closed by now;
+	 * the handles they gave back still use the share handle */
+	http_handles_release_thread();
 	if (w->own_share)
 		curl_share_cleanup((CURLSH *)w->own_share);
 	worker_exit(w->b);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <curl/curl.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/xpath.h>
@@ -26,40 +27,66 @@ static void html_silent(void *ctx, const char *fmt, ...)
 	(void)fmt;
 }
 
-/* One parser context per thread, reused for every page: a new context
- * makes a new string dictionary, and libxml2 seeds each one under a global
- * lock that batch workers would otherwise queue for on every page. */
-static pthread_key_t parser_key;
+/* One parser context and one XPath context per thread, reused for every
+ * page: a new parser context makes a new string dictionary and a new XPath
+ * context registers every XPath function in a new hash table, and libxml2
+ * seeds each dictionary and hash table under one global lock that batch
+ * workers would otherwise queue for on every page. */
+struct html_thread {
+	htmlParserCtxtPtr parser;
+	xmlXPathContextPtr xpath;
+};
 
-static void parser_free(void *ctxt)
+static pthread_key_t thread_key;
+
+static void thread_free(void *p)
 {
-	htmlFreeParserCtxt(ctxt);
+	struct html_thread *t = p;
+
+	if (!t)
+		return;
+	if (t->parser)
+		htmlFreeParserCtxt(t->parser);
+	xmlXPathFreeContext(t->xpath);
+	free(t);
 }
 
-static void parser_free_main(void)
+static void thread_free_main(void)
 {
-	parser_free(pthread_getspecific(parser_key));
-	pthread_setspecific(parser_key, NULL);
+	thread_free(pthread_getspecific(thread_key));
+	pthread_setspecific(thread_key, NULL);
 }
 
 static void html_init_once(void)
 {
 	xmlInitParser();
-	pthread_key_create(&parser_key, parser_free);
+	pthread_key_create(&thread_key, thread_free);
 	/* thread-specific data of the main thread is not destroyed at exit */
-	atexit(parser_free_main);
+	atexit(thread_free_main);
+}
+
+/* This thread's contexts; NULL out of memory. */
+static struct html_thread *this_thread(void)
+{
+	struct html_thread *t = pthread_getspecific(thread_key);
+
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (t && pthread_setspecific(thread_key, t) != 0) {
+		free(t);
+		t = NULL;
+	}
+	return t;
 }
 
 static htmlParserCtxtPtr thread_parser(void)
 {
-	htmlParserCtxtPtr ctxt = pthread_getspecific(parser_key);
+	struct html_thread *t = this_thread();
 
-	if (!ctxt && (ctxt = htmlNewParserCtxt()) != NULL &&
-	    pthread_setspecific(parser_key, ctxt) != 0) {
-		htmlFreeParserCtxt(ctxt);
-		ctxt = NULL;
-	}
-	return ctxt;
+	if (t && !t->parser)
+		t->parser = htmlNewParserCtxt();
+	return t ? t->parser : NULL;
 }
 
 /* libxml2 keeps its generic error handler per thread; XPath evaluation
@@ -114,11 +141,29 @@ void html_url_path(const char *url, const char **path, size_t *len)
 
 xmlXPathContextPtr html_doc_xpath(struct html_doc *d)
 {
-	if (!d->xpath)
-		d->xpath = xmlXPathNewContext(d->doc);
-	if (d->xpath)
-		d->xpath->node = NULL;  /* every query starts from the document */
-	return d->xpath;
+	struct html_thread *t = this_thread();
+
+	if (!t)
+		return NULL;
+	if (!t->xpath && !(t->xpath = xmlXPathNewContext(d->doc)))
+		return NULL;
+	t->xpath->doc = d->doc;
+	t->xpath->node = NULL;  /* every query starts from the document */
+	return t->xpath;
+}
+
+/* Whether the raw page has a <base tag at all: most pages do not, and a
+ * scan of the bytes costs less than an XPath walk over the tree. */
+static int mentions_base_tag(const char *body, size_t len)
+{
+	const char *p = body, *end = body + len;
+
+	while ((p = memchr(p, '<', (size_t)(end - p))) != NULL && end - p > 5) {
+		if (strncasecmp(p + 1, "base", 4) == 0 && memchr(" \t\r\n/>", p[5], 6))
+			return 1;
+		p++;
+	}
+	return 0;
 }
 
 /* The first <base href> changes what relative links mean. */
@@ -175,7 +220,8 @@ struct html_doc *html_parse(const char *body, size_t len, const char *base_url,
 		pecctl_error_set(err, PECCTL_E_INVALID, "html page could not be parsed");
 		return NULL;
 	}
-	d->base_url = html_find_base(d, base_url);
+	if (mentions_base_tag(body, len))
+		d->base_url = html_find_base(d, base_url);
 	if (!d->base_url && base_url)
 		d->base_url = strdup(base_url);
 	return d;
@@ -185,7 +231,6 @@ void html_doc_free(struct html_doc *d)
 {
 	if (!d)
 		return;
-	xmlXPathFreeContext(d->xpath);
 	xmlFreeDoc(d->doc);
 	free(d->base_url);
 	free(d);

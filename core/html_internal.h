@@ -8,13 +8,11 @@
 
 struct html_doc {
 	htmlDocPtr doc;
-	/* Made on the first query and kept: a new context registers every
-	 * XPath function again, which cost more than most queries. */
-	xmlXPathContextPtr xpath;
 	char *base_url;   /* the page URL, after any <base href>; NULL when unknown */
 };
 
-/* The document's XPath context, made on first use; NULL on out-of-memory. */
+/* The thread's XPath context, pointed at the document's root: valid until
+ * the next call on this thread. NULL on out-of-memory. */
 xmlXPathContextPtr html_doc_xpath(struct html_doc *d);
 /* An absolute URL for ref against base (fragment dropped); caller frees.
  * With no usable base, a copy of ref. NULL on out-of-memory. */

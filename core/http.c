@@ -4,6 +4,7 @@
  * stay with the origin they were given for. Callbacks only record; every
  * decision is taken after curl_easy_perform returns. */
 #include "http.h"
+#include "http_handles.h"
 #include "log.h"
 
 #include <curl/curl.h>
@@ -57,9 +58,8 @@ struct http_session {
 	struct http_buf head;
 	struct http_buf sent;
 	int sends;   /* times curl sent this hop's request (it re-sends on a dead reused connection) */
-	/* The body of a state-changing request, fed by read_upload. */
-	const char *upload;
-	size_t upload_len, upload_off;
+	int hop_unsafe;       /* this hop's request changes state */
+	int resend_refused;   /* on_prerequest stopped a second copy of it */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -92,6 +92,7 @@ int http_global_setup(void)
 
 void http_global_release(void)
 {
+	http_handles_release_thread();
 	if (http_global_rc == CURLE_OK)
 		curl_global_cleanup();
 }
@@ -202,6 +203,26 @@ static int on_debug(CURL *curl, curl_infotype type, char *p, size_t n, void *use
 		buf_append(&s->sent, p, n);
 	}
 	return 0;
+}
+
+/* Called before the request goes out on a connection, new or reused. curl
+ * sends a request a second time, on a new connection, when the reused one
+ * died under it; a server may have acted on the first copy of a
+ * state-changing request, so that copy is the only one. */
+static int on_prerequest(void *userdata, char *conn_primary_ip, char *conn_local_ip,
+			 int conn_primary_port, int conn_local_port)
+{
+	struct http_session *s = userdata;
+
+	(void)conn_primary_ip;
+	(void)conn_local_ip;
+	(void)conn_primary_port;
+	(void)conn_local_port;
+	if (s->hop_unsafe && s->sends > 0) {
+		s->resend_refused = 1;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
 }
 
 static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
@@ -369,7 +390,7 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	buf_init(&s->body, s->max_body, 0);
 	buf_init(&s->head, HTTP_MAX_HEAD_BYTES, 0);
 	buf_init(&s->sent, HTTP_MAX_SENT_BYTES, 1);
-	s->curl = curl_easy_init();
+	s->curl = http_handle_take();
 	if (!s->curl) {
 		set_error(err, PECCTL_E_INTERNAL, 0, "cannot create a libcurl handle");
 		free(s);
@@ -416,6 +437,8 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	ok &= curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_PREREQFUNCTION, on_prerequest) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_PREREQDATA, s) == CURLE_OK;
 	if (cfg->share)
 		ok &= curl_easy_setopt(s->curl, CURLOPT_SHARE, (CURLSH *)cfg->share) == CURLE_OK;
 	if (!ok) {
@@ -431,8 +454,7 @@ void http_session_free(struct http_session *s)
 {
 	if (!s)
 		return;
-	if (s->curl)
-		curl_easy_cleanup(s->curl);
+	http_handle_give_back(s->curl);
 	free(s->connect_to_spec);
 	buf_release(&s->body);
 	buf_release(&s->head);
@@ -661,10 +683,12 @@ static void transfer_error(struct http_session *s, CURLcode rc, const struct htt
 	curl_easy_getinfo(s->curl, CURLINFO_REQUEST_SIZE, &req_size);
 	curl_easy_getinfo(s->curl, CURLINFO_SIZE_UPLOAD_T, &uploaded);
 	sent = req_size > 0 && uploaded >= (curl_off_t)hop->body_len;
-	/* curl only rewinds a body it has sent; its counters restart for the
-	 * second copy refuse_rewind stopped */
-	if (rc == CURLE_SEND_FAIL_REWIND)
-		sent = 1;
+	if (s->resend_refused) {
+		set_error(err, PECCTL_E_UNKNOWN_OUTCOME, status,
+			  "the connection to %s dropped after the %s request was sent, and it was "
+			  "not sent again: the outcome is unknown", host, hop->method);
+		return;
+	}
 
 	if (s->body.overflow || rc == CURLE_FILESIZE_EXCEEDED) {
 		set_error(err, PECCTL_E_PORTAL_CHANGED, status,
@@ -739,12 +763,6 @@ static void transfer_error(struct http_session *s, CURLcode rc, const struct htt
 			set_error(err, "interrupted", status, "interrupted: the request to %s was not completed",
 				  host);
 		return;
-	case CURLE_SEND_FAIL_REWIND:
-		/* refuse_rewind stopped libcurl from sending it a second time */
-		set_error(err, PECCTL_E_UNKNOWN_OUTCOME, status,
-			  "the connection to %s dropped after the %s request was sent, and it was "
-			  "not sent again: the outcome is unknown", host, hop->method);
-		return;
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
 	case CURLE_PARTIAL_FILE:
@@ -766,33 +784,6 @@ static void transfer_error(struct http_session *s, CURLcode rc, const struct htt
 	}
 }
 
-/* Feeds the body of a state-changing request to curl. */
-static size_t read_upload(char *buffer, size_t size, size_t nitems, void *userdata)
-{
-	struct http_session *s = userdata;
-	size_t n = size * nitems;
-
-	if (n > s->upload_len - s->upload_off)
-		n = s->upload_len - s->upload_off;
-	memcpy(buffer, s->upload + s->upload_off, n);
-	s->upload_off += n;
-	return n;
-}
-
-/* curl rewinds a body only to send it a second time, which it does on its
- * own when a reused connection died after the request went out. For a
- * state-changing request that second copy could repeat the change, so the
- * rewind is refused and the transfer fails instead (unknown outcome). */
-static int refuse_rewind(void *userdata, curl_off_t offset, int origin)
-{
-	struct http_session *s = userdata;
-
-	(void)origin;
-	if (offset == 0 && s->upload_off == 0)
-		return CURL_SEEKFUNC_OK;  /* nothing sent yet: a rewind is harmless */
-	return CURL_SEEKFUNC_FAIL;
-}
-
 /* Point curl at method/body for the next transfer. */
 static int set_method(struct http_session *s, const char *method, const char *body, size_t body_len)
 {
@@ -807,16 +798,10 @@ static int set_method(struct http_session *s, const char *method, const char *bo
 	}
 	ok &= curl_easy_setopt(c, CURLOPT_NOBODY, 0L) == CURLE_OK;
 	if (body || method_is(method, "POST")) {
-		s->upload = body ? body : "";
-		s->upload_len = body ? body_len : 0;
-		s->upload_off = 0;
-		ok &= curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK;
-		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->upload_len) ==
-		      CURLE_OK;
-		ok &= curl_easy_setopt(c, CURLOPT_READFUNCTION, read_upload) == CURLE_OK;
-		ok &= curl_easy_setopt(c, CURLOPT_READDATA, s) == CURLE_OK;
-		ok &= curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, refuse_rewind) == CURLE_OK;
-		ok &= curl_easy_setopt(c, CURLOPT_SEEKDATA, s) == CURLE_OK;
+		/* in curl's request buffer: headers and body leave in one write */
+		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				       (curl_off_t)(body ? body_len : 0)) == CURLE_OK;
+		ok &= curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "") == CURLE_OK;
 	} else {
 		ok &= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == CURLE_OK;
 	}
@@ -834,8 +819,6 @@ static void clear_request(struct http_session *s)
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (char *)NULL);
 	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	s->upload = NULL;
-	s->upload_len = s->upload_off = 0;
 }
 
 /* The response of the transfer that just ended; NULL out of memory. */
@@ -904,6 +887,8 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	*out = NULL;
 	s->errbuf[0] = '\0';
 	s->sends = 0;
+	s->resend_refused = 0;
+	s->hop_unsafe = !method_is_safe(hop->method);
 	buf_reset(&s->body, s->max_body);
 	buf_reset(&s->head, HTTP_MAX_HEAD_BYTES);
 	buf_reset(&s->sent, HTTP_MAX_SENT_BYTES);

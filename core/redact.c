@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "redact.h"
+#include "secure_heap.h"
 
 /* Below this length a "secret" would mask ordinary words and digits. */
 #define REDACT_MIN_LEN 4
@@ -137,11 +138,9 @@ static void for_each_spelling(const char *value, size_t len,
 {
 	/* short values (every password) are spelt on the stack, zeroed after */
 	char small[6 * 256 + 1];
-	char *scratch = len <= 256 ? small : sodium_malloc(len * 6 + 1);
+	char *scratch = len <= 256 ? small : secure_alloc(len * 6 + 1);
 	size_t n;
 
-	if (!scratch)
-		abort();
 	fn(value, len);
 	n = spell_urlencoded(value, len, scratch, 1);
 	if (n != len || memcmp(scratch, value, len) != 0)
@@ -155,7 +154,7 @@ static void for_each_spelling(const char *value, size_t len,
 	if (scratch == small)
 		sodium_memzero(small, sizeof(small));
 	else
-		sodium_free(scratch);
+		secure_free(scratch);
 }
 
 void redact_add(const char *value, size_t len)

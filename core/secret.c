@@ -1,7 +1,7 @@
 /*
- * Secrets: bytes in sodium_malloc'd memory (guard pages, mlock'd, zeroed
- * on free), registered with the redactor while they live; and the secret
- * references that say where one comes from (env:, file:, cmd:, prompt:).
+ * Secrets: bytes on the secure heap (guarded, mlock'd, zeroed on free:
+ * secure_heap.c), registered with the redactor while they live; and the
+ * secret references that say where one comes from (env:, file:, cmd:, prompt:).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <sodium.h>
 #include "prompt.h"
 #include "redact.h"
+#include "secure_heap.h"
 #include "secret.h"
 #include "vault.h"
 
@@ -26,13 +26,8 @@ struct secret {
 
 struct secret *secret_new(const char *bytes, size_t len)
 {
-	/* sodium_malloc places the block against a guard page, so it is only
-	 * aligned when its size is a multiple of the alignment. */
-	size_t size = (sizeof(struct secret) + len + 1 + 15) & ~(size_t)15;
-	struct secret *s = sodium_malloc(size);
+	struct secret *s = secure_alloc(sizeof(struct secret) + len + 1);
 
-	if (!s)
-		abort();
 	s->len = len;
 	memcpy(s->bytes, bytes, len);
 	s->bytes[len] = '\0';
@@ -45,7 +40,7 @@ void secret_free(struct secret *s)
 	if (!s)
 		return;
 	redact_remove(s->bytes, s->len);
-	sodium_free(s);  /* zeroes before releasing */
+	secure_free(s);  /* zeroes before releasing */
 }
 
 const char *secret_bytes(const struct secret *s, size_t *len)
@@ -74,14 +69,12 @@ static struct secret *from_env(const char *name, struct pecctl_error *err)
 
 static struct secret *from_file(const char *path, struct pecctl_error *err)
 {
-	char *buf = sodium_malloc(SECRET_MAX + 1);
+	char *buf = secure_alloc(SECRET_MAX + 1);
 	struct secret *s = NULL;
 	ssize_t got;
 	size_t n = 0;
 	int fd;
 
-	if (!buf)
-		abort();
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err->message, sizeof(err->message), "cannot read secret file %s: %s", path,
@@ -105,35 +98,31 @@ static struct secret *from_file(const char *path, struct pecctl_error *err)
 		n--;
 	s = secret_new(buf, n);
 out:
-	sodium_free(buf);
+	secure_free(buf);
 	return s;
 }
 
 static struct secret *from_command(const char *command, struct pecctl_error *err)
 {
-	char *buf = sodium_malloc(SECRET_MAX + 1);
+	char *buf = secure_alloc(SECRET_MAX + 1);
 	struct secret *s = NULL;
 
-	if (!buf)
-		abort();
 	if (prompt_command_output(command, NULL, buf, SECRET_MAX + 1, err) == 0)
 		s = secret_new(buf, strlen(buf));
-	sodium_free(buf);
+	secure_free(buf);
 	return s;
 }
 
 static struct secret *from_prompt(const char *label, struct pecctl_error *err)
 {
-	char *buf = sodium_malloc(SECRET_MAX + 1);
+	char *buf = secure_alloc(SECRET_MAX + 1);
 	char question[256];
 	struct secret *s = NULL;
 
-	if (!buf)
-		abort();
 	snprintf(question, sizeof(question), "%s:", label ? label : "password");
 	if (prompt_ask(question, 0, buf, SECRET_MAX + 1, err) == 0)
 		s = secret_new(buf, strlen(buf));
-	sodium_free(buf);
+	secure_free(buf);
 	return s;
 }
 

@@ -3,8 +3,8 @@
 #include <stddef.h>
 #include "pecctl/plugin.h"
 
-/* A secret value held in sodium_malloc'd memory (guarded, locked, zeroed on
- * free) and registered with the redactor for as long as it lives. */
+/* A secret value held on the secure heap (guarded, locked, zeroed on free)
+ * and registered with the redactor for as long as it lives. */
 struct secret;
 
 struct secret *secret_new(const char *bytes, size_t len);

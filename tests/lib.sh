@@ -212,3 +212,26 @@ m = {b["address"]: b for b in s["mailboxes"]}
 v = eval(sys.argv[1])
 print(json.dumps(v) if not isinstance(v, str) else v)' "$1"
 }
+
+# run_unit NAME CORE_FILE...: builds tests/unit/NAME.c with the core files
+# it tests (sanitized when the suite is) and runs it; the program prints its
+# own TAP plan and results. Bails out when it does not build.
+run_unit() {
+	_unit=$1
+	shift
+	_unit_cflags="-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+-Wwrite-strings -Werror -D_GNU_SOURCE -g -O1"
+	if [ "${PECCTL_SANITIZED:-}" = 1 ]; then
+		_unit_cflags="$_unit_cflags -fsanitize=address,undefined -fno-omit-frame-pointer \
+-fno-sanitize-recover=undefined"
+	fi
+	# shellcheck disable=SC2086
+	if ! cc $_unit_cflags -I"$TOP/core" -I"$TOP/core/include" \
+		$(pkg-config --cflags libcjson libsodium) -o "$T/$_unit" "$@" "$TOP/tests/unit/$_unit.c" \
+		$(pkg-config --libs libsodium) -lpthread >"$T/cc.log" 2>&1; then
+		echo "Bail out! cannot build tests/unit/$_unit.c"
+		sed 's/^/# /' "$T/cc.log"
+		exit 1
+	fi
+	"$T/$_unit"
+}

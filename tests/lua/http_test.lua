@@ -107,6 +107,22 @@ t.is(jar.sid and jar.sid.domain, "a.test", "cookies() gives its domain")
 t.is(jar.sid and jar.sid.secure, true, "cookies() gives its secure flag")
 t.is(jar.sid and jar.sid.http_only, true, "cookies() gives its HttpOnly flag")
 
+-- A closed session's libcurl handle serves the next session of the thread;
+-- nothing of the first session may reach the second.
+do
+	local first = pecctl.session()
+	first:get(A .. "/set-cookie?name=owner&value=first-account")
+	first:post(A .. "/echo", {form = {x = "1"}, headers = {["X-First"] = "1"}})
+	first:close()
+	local second = pecctl.session()
+	r, err = second:get(A .. "/echo")
+	t.is(header(r, "cookie"), nil, "a new session sends none of a closed session's cookies " .. why(err))
+	t.is(header(r, "x-first"), nil, "nor its headers")
+	t.is(#second:cookies(), 0, "and lists no cookies")
+	t.like(r and r.body, "^method GET\n.*body%-length 0", "and its GET is a GET without a body " .. why(err))
+	second:close()
+end
+
 -- 303 within the origin: followed as a GET without the body, headers kept.
 r, err = s:post(A .. "/redirect?code=303&to=/echo", {form = {a = "1"},
 	headers = {Authorization = "Bearer same-origin"}})

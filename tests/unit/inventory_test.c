@@ -1,7 +1,8 @@
 /*
  * Unit test of core/inventory.c, TAP on stdout. Built by
  * tests/t/71-batch-inventory.t:
- *   cc -Icore -Icore/include core/inventory.c core/redact.c tests/unit/inventory_test.c -lsodium
+ *   cc -Icore -Icore/include core/inventory.c core/redact.c core/secure_heap.c \
+ *      tests/unit/inventory_test.c -lsodium
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -77,7 +77,8 @@ struct batch {
 
 	/* scheduling state, under lock */
 	pthread_mutex_t lock;
-	pthread_cond_t changed;
+	pthread_cond_t changed;       /* a job ended, a pause began: workers look again */
+	pthread_cond_t worker_gone;   /* the main thread waits for this, and its clock */
 	size_t cursor;          /* jobs before it are all final or running */
 	int running;
 	int workers_alive;

@@ -1,8 +1,12 @@
 /*
  * The batch journal: JSON lines, one "start" before a mailbox is touched
- * and one "end" after, each written and fdatasync'd before the batch goes
- * on, so that after a crash or a kill -9 --resume knows which mailboxes
- * finished, which failed, and which were cut off in the middle.
+ * and one "end" after, so that after a crash or a kill -9 --resume knows
+ * which mailboxes finished, which failed, and which were cut off in the
+ * middle. A "start" is fdatasync'd before the mailbox is touched. An "end"
+ * is written at once (a killed process loses nothing it wrote) and made
+ * durable by the next sync: the next "start", or the journal's close.
+ * Until then only a power cut can lose it, and a mailbox whose "end" is
+ * lost is reconciled on --resume like any interrupted one, never assumed.
  *
  *   {"event":"run","time":"...","procedure":"verify-login","resume":false,"limit":"*@pec.it"}
  *   {"event":"start","time":"...","account":"a@pec.it","line":2,"attempt":1}
@@ -399,8 +403,8 @@ static int wait_durable(struct batch_journal *j, long seq)
 	return 0;
 }
 
-/* Write one line and make it durable before returning. */
-static int append(struct batch_journal *j, cJSON *line)
+/* Write one line; with durable, make it durable before returning. */
+static int append(struct batch_journal *j, cJSON *line, int durable)
 {
 	char stamp[64];
 	char *text;
@@ -428,7 +432,9 @@ static int append(struct batch_journal *j, cJSON *line)
 		off += (size_t)n;
 	}
 	if (rc == 0)
-		rc = wait_durable(j, ++j->written);
+		j->written++;
+	if (rc == 0 && durable)
+		rc = wait_durable(j, j->written);
 	if (rc != 0 && !j->failed_write) {
 		j->failed_write = 1;
 		log_printf(PECCTL_LOG_ERROR, j->path,
@@ -459,7 +465,7 @@ int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume
 		cJSON_AddStringToObject(line, "limit", limit);
 	cJSON_AddNumberToObject(line, "mailboxes", (double)b->n_jobs);
 	cJSON_AddNumberToObject(line, "pid", (double)getpid());
-	return append(j, line);
+	return append(j, line, 1);
 }
 
 int batch_journal_start(struct batch_journal *j, const struct batch_job *job)
@@ -473,7 +479,7 @@ int batch_journal_start(struct batch_journal *j, const struct batch_job *job)
 	cJSON_AddStringToObject(line, "account", job->account);
 	cJSON_AddNumberToObject(line, "line", (double)job->line);
 	cJSON_AddNumberToObject(line, "attempt", job->attempts);
-	return append(j, line);
+	return append(j, line, 1);
 }
 
 int batch_journal_end(struct batch_journal *j, const struct batch_job *job)
@@ -492,7 +498,7 @@ int batch_journal_end(struct batch_journal *j, const struct batch_job *job)
 	cJSON_AddStringToObject(line, "message", job->message);
 	cJSON_AddNumberToObject(line, "duration_s", (double)(long)(job->duration_s * 1000) / 1000.0);
 	cJSON_AddNumberToObject(line, "requests", (double)job->requests);
-	return append(j, line);
+	return append(j, line, 0);
 }
 
 const char *batch_journal_path(const struct batch_journal *j)
@@ -504,8 +510,13 @@ void batch_journal_close(struct batch_journal *j)
 {
 	if (!j)
 		return;
-	if (j->fd >= 0)
+	if (j->fd >= 0) {
+		pthread_mutex_lock(&j->lock);
+		if (wait_durable(j, j->written) != 0)
+			log_printf(PECCTL_LOG_ERROR, j->path, "cannot sync the journal: %s", strerror(errno));
+		pthread_mutex_unlock(&j->lock);
 		close(j->fd);
+	}
 	for (size_t i = 0; i < j->n_entries; i++)
 		free(j->entries[i].account);
 	free(j->entries);

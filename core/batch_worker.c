@@ -259,7 +259,7 @@ static void worker_exit(struct batch *b)
 {
 	pthread_mutex_lock(&b->lock);
 	b->workers_alive--;
-	pthread_cond_broadcast(&b->changed);
+	pthread_cond_broadcast(&b->worker_gone);
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -345,7 +345,8 @@ int batch_run_workers(struct batch *b)
 		return -1;
 	}
 	/* the main thread draws progress while the workers run, and turns
-	 * Ctrl-C into "start nothing new" */
+	 * Ctrl-C into "start nothing new": woken by its clock, not by every
+	 * mailbox that ends */
 	pthread_mutex_lock(&b->lock);
 	b->workers_alive += started;
 	while (b->workers_alive > 0) {
@@ -363,7 +364,7 @@ int batch_run_workers(struct batch *b)
 			ts.tv_nsec -= 1000000000L;
 		}
 		if (b->workers_alive > 0)
-			pthread_cond_timedwait(&b->changed, &b->lock, &ts);
+			pthread_cond_timedwait(&b->worker_gone, &b->lock, &ts);
 	}
 	pthread_mutex_unlock(&b->lock);
 	batch_progress_clear(b->progress);

@@ -412,6 +412,7 @@ static int run_batch_command(int argc, char **argv)
 	b.procedure = a.procedure;
 	pthread_mutex_init(&b.lock, NULL);
 	pthread_cond_init(&b.changed, NULL);
+	pthread_cond_init(&b.worker_gone, NULL);
 	code = run_batch(&b, &a);
 	if (b.share)
 		batch_share_release(&b);
@@ -421,6 +422,7 @@ static int run_batch_command(int argc, char **argv)
 	free(b.limits);
 	inventory_release(&b.inv);
 	pthread_cond_destroy(&b.changed);
+	pthread_cond_destroy(&b.worker_gone);
 	pthread_mutex_destroy(&b.lock);
 	return cli_finish_stdout(code);
 }

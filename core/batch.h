@@ -54,6 +54,7 @@ struct batch_job {
 	double not_before;      /* monotonic: a rate-limited mailbox waits */
 	int reconcile;          /* interrupted mid-run earlier: reconcile first */
 	int counted_failed;     /* skipped now, but failed in an earlier run */
+	long journal_seq;       /* its "start" line, to be durable before a change */
 };
 
 struct batch {
@@ -129,7 +130,10 @@ struct batch_journal *batch_journal_open(const char *path, int resume, struct pe
  * marked for reconciliation. */
 void batch_journal_apply(struct batch_journal *j, struct batch *b, int retry_failed);
 int batch_journal_interrupted_count(struct batch_journal *j, const struct batch *b);
-int batch_journal_start(struct batch_journal *j, const struct batch_job *job);
+/* Writes the job's "start" line (job->journal_seq); batch_journal_sync_to
+ * makes it durable, before the mailbox's first state-changing request. */
+int batch_journal_start(struct batch_journal *j, struct batch_job *job);
+int batch_journal_sync_to(struct batch_journal *j, long seq);
 int batch_journal_end(struct batch_journal *j, const struct batch_job *job);
 int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume, const char *limit);
 const char *batch_journal_path(const struct batch_journal *j);

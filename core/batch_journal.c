@@ -2,11 +2,13 @@
  * The batch journal: JSON lines, one "start" before a mailbox is touched
  * and one "end" after, so that after a crash or a kill -9 --resume knows
  * which mailboxes finished, which failed, and which were cut off in the
- * middle. A "start" is fdatasync'd before the mailbox is touched. An "end"
- * is written at once (a killed process loses nothing it wrote) and made
- * durable by the next sync: the next "start", or the journal's close.
- * Until then only a power cut can lose it, and a mailbox whose "end" is
- * lost is reconciled on --resume like any interrupted one, never assumed.
+ * middle. Lines are written at once (a killed process loses nothing it
+ * wrote); a "start" is fdatasync'd before the mailbox's first request that
+ * may change something (batch_journal_sync_to, from the worker), and an
+ * "end" rides on the next sync, or the journal's close. Until then only a
+ * power cut can lose a line: a lost "start" means nothing had changed yet,
+ * and a mailbox whose "end" is lost is reconciled on --resume like any
+ * interrupted one, never assumed.
  *
  *   {"event":"run","time":"...","procedure":"verify-login","resume":false,"limit":"*@pec.it"}
  *   {"event":"start","time":"...","account":"a@pec.it","line":2,"attempt":1}
@@ -403,8 +405,19 @@ static int wait_durable(struct batch_journal *j, long seq)
 	return 0;
 }
 
-/* Write one line; with durable, make it durable before returning. */
-static int append(struct batch_journal *j, cJSON *line, int durable)
+/* Under j->lock, with errno set: said once, the batch goes on. */
+static void report_failure(struct batch_journal *j)
+{
+	if (j->failed_write)
+		return;
+	j->failed_write = 1;
+	log_printf(PECCTL_LOG_ERROR, j->path,
+		   "cannot write the journal: %s; --resume will not know about this run", strerror(errno));
+}
+
+/* Write one line; with durable, make it durable before returning. Its
+ * sequence number goes to *seq when asked. */
+static int append(struct batch_journal *j, cJSON *line, int durable, long *seq)
 {
 	char stamp[64];
 	char *text;
@@ -433,14 +446,12 @@ static int append(struct batch_journal *j, cJSON *line, int durable)
 	}
 	if (rc == 0)
 		j->written++;
+	if (seq)
+		*seq = j->written;
 	if (rc == 0 && durable)
 		rc = wait_durable(j, j->written);
-	if (rc != 0 && !j->failed_write) {
-		j->failed_write = 1;
-		log_printf(PECCTL_LOG_ERROR, j->path,
-			   "cannot write the journal: %s; --resume will not know about this run",
-			   strerror(errno));
-	}
+	if (rc != 0)
+		report_failure(j);
 	pthread_mutex_unlock(&j->lock);
 	cJSON_free(text);
 	return rc;
@@ -465,10 +476,10 @@ int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume
 		cJSON_AddStringToObject(line, "limit", limit);
 	cJSON_AddNumberToObject(line, "mailboxes", (double)b->n_jobs);
 	cJSON_AddNumberToObject(line, "pid", (double)getpid());
-	return append(j, line, 1);
+	return append(j, line, 1, NULL);
 }
 
-int batch_journal_start(struct batch_journal *j, const struct batch_job *job)
+int batch_journal_start(struct batch_journal *j, struct batch_job *job)
 {
 	cJSON *line;
 
@@ -479,7 +490,7 @@ int batch_journal_start(struct batch_journal *j, const struct batch_job *job)
 	cJSON_AddStringToObject(line, "account", job->account);
 	cJSON_AddNumberToObject(line, "line", (double)job->line);
 	cJSON_AddNumberToObject(line, "attempt", job->attempts);
-	return append(j, line, 1);
+	return append(j, line, 0, &job->journal_seq);
 }
 
 int batch_journal_end(struct batch_journal *j, const struct batch_job *job)
@@ -498,7 +509,21 @@ int batch_journal_end(struct batch_journal *j, const struct batch_job *job)
 	cJSON_AddStringToObject(line, "message", job->message);
 	cJSON_AddNumberToObject(line, "duration_s", (double)(long)(job->duration_s * 1000) / 1000.0);
 	cJSON_AddNumberToObject(line, "requests", (double)job->requests);
-	return append(j, line, 0);
+	return append(j, line, 0, NULL);
+}
+
+int batch_journal_sync_to(struct batch_journal *j, long seq)
+{
+	int rc;
+
+	if (!j || j->fd < 0)
+		return 0;
+	pthread_mutex_lock(&j->lock);
+	rc = wait_durable(j, seq);
+	if (rc != 0)
+		report_failure(j);
+	pthread_mutex_unlock(&j->lock);
+	return rc;
 }
 
 const char *batch_journal_path(const struct batch_journal *j)

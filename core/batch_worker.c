@@ -149,9 +149,21 @@ static void watch_response(void *userdata, const struct http_response *r)
 	batch_throttle(w->b, w->job->limit, seconds);
 }
 
+/* The mailbox is about to change something: its "start" line must be on
+ * disk first (written without waiting, so that one sync serves the workers
+ * that started meanwhile). */
+static void before_change(void *userdata)
+{
+	struct worker *w = userdata;
+
+	if (w->job && !w->b->check)
+		batch_journal_sync_to(w->b->journal, w->job->journal_seq);
+}
+
 static void session_opened(void *userdata, struct http_session *s)
 {
 	http_session_set_response_watch(s, watch_response, userdata);
+	http_session_set_change_gate(s, before_change, userdata);
 }
 
 /* --- one mailbox --- */

@@ -50,6 +50,8 @@ struct http_session {
 	void *observer_data;
 	http_response_watch_fn watch;  /* cheap: sees responses only */
 	void *watch_data;
+	http_change_gate_fn change_gate;
+	void *change_gate_data;
 	struct http_hooks hooks;
 	long n_requests;
 	long n_connections;
@@ -467,6 +469,12 @@ void http_session_set_response_watch(struct http_session *s, http_response_watch
 {
 	s->watch = fn;
 	s->watch_data = userdata;
+}
+
+void http_session_set_change_gate(struct http_session *s, http_change_gate_fn fn, void *userdata)
+{
+	s->change_gate = fn;
+	s->change_gate_data = userdata;
 }
 
 void http_session_set_observer(struct http_session *s, http_observer_fn fn, void *userdata)
@@ -894,6 +902,8 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	buf_reset(&s->sent, HTTP_MAX_SENT_BYTES);
 	if (s->hooks.gate && s->hooks.gate(s->hooks.userdata, hop->method, hop->url, err) != 0)
 		return -1;
+	if (s->hop_unsafe && s->change_gate)
+		s->change_gate(s->change_gate_data);
 	if (s->hooks.transport)
 		return transport_hop(s, hop, out, err);
 	ok &= curl_easy_setopt(s->curl, CURLOPT_URL, hop->url) == CURLE_OK;

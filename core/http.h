@@ -78,6 +78,12 @@ typedef void (*http_response_watch_fn)(void *userdata, const struct http_respons
 void http_session_set_response_watch(struct http_session *s, http_response_watch_fn fn,
 				     void *userdata);
 
+/* Called before every request that may change state (any method but GET,
+ * HEAD and OPTIONS) goes out, on the session's thread; it may block. A
+ * batch makes its journal's "start" line durable there. */
+typedef void (*http_change_gate_fn)(void *userdata);
+void http_session_set_change_gate(struct http_session *s, http_change_gate_fn fn, void *userdata);
+
 /* Hooks around every hop of a session, all optional (core/sessions.c sets
  * them for --replay and the REPL). */
 struct http_hooks {

@@ -210,8 +210,12 @@ static int compound(struct css_parser *cp)
 				out_literal(&cp->out, name, n);
 				out_str(&cp->out, "]");
 			} else {
-				/* identifiers hold no quotes, so ' cls ' is a safe literal */
-				out_str(&cp->out, "[contains(concat(' ', normalize-space(@class), ' '), ' ");
+				/* identifiers hold no quotes, so ' cls ' is a safe literal;
+				 * the plain contains() first is cheap and rules out most
+				 * elements before the exact word test builds its strings */
+				out_str(&cp->out, "[contains(@class, '");
+				out_bytes(&cp->out, name, n);
+				out_str(&cp->out, "') and contains(concat(' ', normalize-space(@class), ' '), ' ");
 				out_bytes(&cp->out, name, n);
 				out_str(&cp->out, " ')]");
 			}

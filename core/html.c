@@ -97,6 +97,45 @@ static void html_init(void)
 	xmlSetGenericErrorFunc(NULL, html_silent);
 }
 
+/* The common case without libcurl's URL parser, which cost more than the
+ * rest of a form lookup: a path-absolute ref ("/path?query") against an
+ * http(s) base whose origin libcurl would print as it is. NULL when the
+ * ref or the base needs the full rules (dot segments, fragments, bytes to
+ * escape, ports, user info, upper case). */
+static char *resolve_path_absolute(const char *base, const char *ref)
+{
+	size_t origin;
+	const char *p;
+	char *out;
+
+	if (ref[0] != '/' || ref[1] == '/')
+		return NULL;
+	if (strncmp(base, "https://", 8) == 0)
+		origin = 8;
+	else if (strncmp(base, "http://", 7) == 0)
+		origin = 7;
+	else
+		return NULL;
+	for (p = base + origin; *p && !strchr("/?#", *p); p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			return NULL;
+	origin = (size_t)(p - base);
+	for (p = ref; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= ' ' || c >= 0x7f || c == '#' || c == '\\')
+			return NULL;
+		if (c == '.' && p[-1] == '/' && strchr("/.?", p[1]))  /* also the final NUL */
+			return NULL;
+	}
+	out = malloc(origin + strlen(ref) + 1);
+	if (out) {
+		memcpy(out, base, origin);
+		strcpy(out + origin, ref);
+	}
+	return out;
+}
+
 char *html_resolve(const char *base, const char *ref)
 {
 	CURLU *u;
@@ -106,6 +145,8 @@ char *html_resolve(const char *base, const char *ref)
 		ref = "";
 	if (!base || !*base)
 		return strdup(ref);
+	if ((out = resolve_path_absolute(base, ref)) != NULL)
+		return out;
 	u = curl_url();
 	if (!u)
 		return NULL;

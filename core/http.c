@@ -59,7 +59,7 @@ struct http_session {
 	struct http_buf body;
 	struct http_buf head;
 	struct http_buf sent;
-	int sends;   /* times curl sent this hop's request (it re-sends on a dead reused connection) */
+	int attempts;   /* times curl got ready to send this hop's request (on_prerequest) */
 	int hop_unsafe;       /* this hop's request changes state */
 	int resend_refused;   /* on_prerequest stopped a second copy of it */
 	char errbuf[CURL_ERROR_SIZE];
@@ -200,7 +200,6 @@ static int on_debug(CURL *curl, curl_infotype type, char *p, size_t n, void *use
 
 	(void)curl;
 	if (type == CURLINFO_HEADER_OUT) {
-		s->sends++;
 		buf_reset(&s->sent, s->sent.max);  /* a re-sent request replaces the first */
 		buf_append(&s->sent, p, n);
 	}
@@ -210,7 +209,9 @@ static int on_debug(CURL *curl, curl_infotype type, char *p, size_t n, void *use
 /* Called before the request goes out on a connection, new or reused. curl
  * sends a request a second time, on a new connection, when the reused one
  * died under it; a server may have acted on the first copy of a
- * state-changing request, so that copy is the only one. */
+ * state-changing request, so that copy is the only one. (When the first
+ * copy never left, the outcome is still called unknown: reconciling costs
+ * a login, guessing could cost the password.) */
 static int on_prerequest(void *userdata, char *conn_primary_ip, char *conn_local_ip,
 			 int conn_primary_port, int conn_local_port)
 {
@@ -220,7 +221,7 @@ static int on_prerequest(void *userdata, char *conn_primary_ip, char *conn_local
 	(void)conn_local_ip;
 	(void)conn_primary_port;
 	(void)conn_local_port;
-	if (s->hop_unsafe && s->sends > 0) {
+	if (s->attempts++ > 0 && s->hop_unsafe) {
 		s->resend_refused = 1;
 		return CURL_PREREQFUNC_ABORT;
 	}
@@ -887,14 +888,14 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 		       long timeout_ms, struct http_response **out, struct pecctl_error *err)
 {
 	CURLcode rc;
-	long conns = 0, status = 0;
+	long conns = 0;
 	char *location = NULL;
 	char host[256];
 	int ok = 1;
 
 	*out = NULL;
 	s->errbuf[0] = '\0';
-	s->sends = 0;
+	s->attempts = 0;
 	s->resend_refused = 0;
 	s->hop_unsafe = !method_is_safe(hop->method);
 	buf_reset(&s->body, s->max_body);
@@ -909,11 +910,10 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	ok &= curl_easy_setopt(s->curl, CURLOPT_URL, hop->url) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
-	/* The debug callback, our only view of what was sent (and how often),
-	 * needs VERBOSE: on for traces and for requests that change state. */
+	/* The debug callback, our only view of the request headers as sent,
+	 * needs VERBOSE, whose messages cost: on only for traces. */
 	ok &= curl_easy_setopt(s->curl, CURLOPT_VERBOSE,
-			       s->observer || s->hooks.observe || !method_is_safe(hop->method) ?
-				       1L : 0L) == CURLE_OK;
+			       s->observer || s->hooks.observe ? 1L : 0L) == CURLE_OK;
 	ok &= set_method(s, hop->method, hop->body, hop->body_len);
 	if (!ok) {
 		host_of(hop->url, host, sizeof(host));
@@ -927,18 +927,8 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	if (curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK)
 		s->n_connections += conns;
 	hop_timings(s, hop);
-	if (s->sends > 1 && !method_is_safe(hop->method)) {
-		/* curl re-sends a request whose reused connection died: the server
-		 * may have acted on the first copy, whatever the second one says. */
-		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-		host_of(hop->url, host, sizeof(host));
-		set_error(err, PECCTL_E_UNKNOWN_OUTCOME, status,
-			  "the %s request to %s had to be sent again after a kept-alive connection "
-			  "dropped: the outcome is unknown", hop->method, host);
-		rc = CURLE_SEND_ERROR;
-	} else if (rc != CURLE_OK) {
+	if (rc != CURLE_OK)
 		transfer_error(s, rc, hop, s->timeout_ms, err);
-	}
 	if (rc != CURLE_OK) {
 		clear_request(s);
 		if (log_enabled(PECCTL_LOG_DEBUG))

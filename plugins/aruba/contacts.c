@@ -24,11 +24,12 @@ static const struct contact contacts[] = {
  * also holds a label and the verification state), else all its text. */
 static char *contact_value(const struct aruba_page *page, const char *id)
 {
-	char expr[200];
+	char expr[256];
 	char *value;
 
 	snprintf(expr, sizeof(expr),
-		 "//*[@id='%s']//*[contains(concat(' ', normalize-space(@class), ' '), ' valore ')]", id);
+		 "//*[@id='%s']//*[contains(@class, 'valore') and "
+		 "contains(concat(' ', normalize-space(@class), ' '), ' valore ')]", id);
 	value = aruba_page_text(page, expr);
 	if (value)
 		return value;

@@ -9,7 +9,10 @@
 #include <string.h>
 #include "aruba.h"
 
-#define CLASS_TEST(cls) "contains(concat(' ', normalize-space(@class), ' '), ' " cls " ')"
+/* The plain contains() rules out most elements before the exact word test
+ * builds its strings. */
+#define CLASS_TEST(cls) \
+	"contains(@class, '" cls "') and contains(concat(' ', normalize-space(@class), ' '), ' " cls " ')"
 #define XPATH_ALERT_DANGER "//*[" CLASS_TEST("alert-danger") "]"
 #define XPATH_ALERT_SUCCESS "//*[" CLASS_TEST("alert-success") "]"
 #define XPATH_FIELD_ERROR "//*[" CLASS_TEST("field-error") "]"

@@ -99,6 +99,25 @@ t.is(from_response and from_response:form{ id = "f" }.action, "https://account.a
 	"parse(response) takes the body and resolves against the response URL")
 t.raises("bad argument #1", "parse refuses a value that is not a page", html.parse, 42 == 42)
 
+-- Form actions resolve by the URL rules, whether the shortcut for a plain
+-- "/path" takes them or libcurl's parser does.
+local resolutions = {
+	{ "https://a.test/x/y", "/p?q=1", "https://a.test/p?q=1" },
+	{ "https://a.test/x/y", "/p/./q", "https://a.test/p/q" },
+	{ "https://a.test/x/y", "/p/../q", "https://a.test/q" },
+	{ "https://a.test/x/y", "/p#frag", "https://a.test/p" },
+	{ "https://a.test:8443/x", "/p", "https://a.test:8443/p" },
+	{ "https://A.Test/x", "/p", "https://A.Test/p" },
+	{ "http://a.test", "/p", "http://a.test/p" },
+	{ "https://a.test/x/y", "//b.test/p", "https://b.test/p" },
+	{ "https://a.test/x/y", "p", "https://a.test/x/p" },
+	{ "https://a.test/x/y?z=1", "", "https://a.test/x/y?z=1" },
+}
+for _, r in ipairs(resolutions) do
+	local rdoc = html.parse(string.format('<form id="f" action="%s"></form>', r[2]), r[1])
+	t.is(rdoc and rdoc:form{ id = "f" }.action, r[3], string.format("%q against %s", r[2], r[1]))
+end
+
 -- XPath ---------------------------------------------------------------
 t.is(doc:xpath("//h1")[1], "Accedi a GestioneMail", "xpath gives an element's text")
 local names = doc:xpath("//form[@id='login']//input/@name")

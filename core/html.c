@@ -14,6 +14,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 #include "html_internal.h"
+#include "xml_alloc.h"
 
 #define HTML_PARSE_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | \
 			    HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_COMPACT)
@@ -59,6 +60,7 @@ static void thread_free_main(void)
 
 static void html_init_once(void)
 {
+	xml_alloc_setup();
 	xmlInitParser();
 	pthread_key_create(&thread_key, thread_free);
 	/* thread-specific data of the main thread is not destroyed at exit */

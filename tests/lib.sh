@@ -215,7 +215,8 @@ print(json.dumps(v) if not isinstance(v, str) else v)' "$1"
 
 # run_unit NAME CORE_FILE...: builds tests/unit/NAME.c with the core files
 # it tests (sanitized when the suite is) and runs it; the program prints its
-# own TAP plan and results. Bails out when it does not build.
+# own TAP plan and results. Bails out when it does not build. UNIT_PKGS
+# names pkg-config modules it needs besides libsodium.
 run_unit() {
 	_unit=$1
 	shift
@@ -227,8 +228,9 @@ run_unit() {
 	fi
 	# shellcheck disable=SC2086
 	if ! cc $_unit_cflags -I"$TOP/core" -I"$TOP/core/include" \
-		$(pkg-config --cflags libcjson libsodium) -o "$T/$_unit" "$@" "$TOP/tests/unit/$_unit.c" \
-		$(pkg-config --libs libsodium) -lpthread >"$T/cc.log" 2>&1; then
+		$(pkg-config --cflags libcjson libsodium ${UNIT_PKGS:-}) -o "$T/$_unit" "$@" \
+		"$TOP/tests/unit/$_unit.c" $(pkg-config --libs libsodium ${UNIT_PKGS:-}) -lpthread \
+		>"$T/cc.log" 2>&1; then
 		echo "Bail out! cannot build tests/unit/$_unit.c"
 		sed 's/^/# /' "$T/cc.log"
 		exit 1

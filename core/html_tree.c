@@ -1,0 +1,773 @@
+/*
+ * A fast HTML tree builder: reads a UTF-8 page in one pass over its bytes
+ * and builds the same libxml2 tree as libxml2's own HTML parser does for
+ * the pages portals serve, so that XPath, forms and the REPL see no
+ * difference. libxml2's parser takes every character through a function
+ * call and every tag through table scans; for the few small pages of a
+ * procedure it cost more CPU than the TLS and HTTP under them.
+ *
+ * The rules follow libxml2's HTML parser (2.9): tag and attribute names in
+ * lower case; <html>, <head>, <body> and <p> implied where it implies them;
+ * an element that cannot hold the next one closed first (the innermost
+ * only, repeatedly); an end tag closes what is open down to its element
+ * unless it would cross a table part, a <div>, <head> or <body> that
+ * outranks it, and is ignored when that element is not open; void
+ * elements and "<x/>" hold nothing; <script> and <style> hold raw text;
+ * character references and HTML 4 entities decoded, unknown ones kept as
+ * written. Comments are kept; a DOCTYPE, processing instructions and other
+ * "<!" declarations are dropped; ids are not indexed (nothing here looks
+ * pages up by id() or xmlGetID).
+ *
+ * html_tree_build returns NULL for what it leaves to libxml2: bytes that
+ * are not UTF-8, NUL bytes, nesting deeper than MAX_DEPTH.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/tree.h>
+#include "html_tree.h"
+
+#define MAX_DEPTH 256
+#define MAX_NAME 64
+
+/* What the builder needs to know about an element. */
+enum {
+	VOID_ELEMENT = 1 << 0,   /* never holds anything */
+	RAW_TEXT = 1 << 1,       /* holds text up to its end tag */
+	HEAD_CONTENT = 1 << 2,   /* implies <head>, not <body> */
+	ENDS_HEAD = 1 << 3,      /* belongs in the body: an open <head> ends before it */
+};
+
+struct tag_info {
+	const char *name;
+	unsigned flags;
+	int end_priority;        /* how far a stray end tag may close: see end_tag */
+	const char *closes;      /* " a b ": innermost open elements it ends first */
+};
+
+#define HEADINGS "h1 h2 h3 h4 h5 h6 "
+#define LISTING_PRE_XMP "listing p pre xmp "
+
+/* Sorted by name for bsearch; what libxml2 2.9 does with each, as seen
+ * from outside. Elements not listed (HTML5's among them: libxml2 does not
+ * know them) have no flags, priority 100 and end nothing. */
+static const struct tag_info tags[] = {
+	{ "a", ENDS_HEAD, 100, " a " },
+	{ "abbr", ENDS_HEAD, 100, NULL },
+	{ "address", ENDS_HEAD, 100, " p ul " },
+	{ "area", VOID_ELEMENT, 100, NULL },
+	{ "b", ENDS_HEAD, 100, NULL },
+	{ "base", VOID_ELEMENT | HEAD_CONTENT, 100, NULL },
+	{ "basefont", VOID_ELEMENT, 100, NULL },
+	{ "big", ENDS_HEAD, 100, NULL },
+	{ "blockquote", ENDS_HEAD, 100, " p " },
+	{ "body", ENDS_HEAD, 200, NULL },
+	{ "br", VOID_ELEMENT | ENDS_HEAD, 100, NULL },
+	{ "caption", 0, 100, " p " },
+	{ "center", ENDS_HEAD, 100, " b font i p " },
+	{ "code", ENDS_HEAD, 100, NULL },
+	{ "col", VOID_ELEMENT, 100, " caption p " },
+	{ "colgroup", 0, 100, " caption colgroup p " },
+	{ "dd", ENDS_HEAD, 100, " address dir dt menu " LISTING_PRE_XMP },
+	{ "dfn", ENDS_HEAD, 100, NULL },
+	{ "dir", ENDS_HEAD, 100, " p " },
+	{ "div", ENDS_HEAD, 150, " p " },
+	{ "dl", ENDS_HEAD, 100, " address dir dt menu " LISTING_PRE_XMP },
+	{ "dt", ENDS_HEAD, 100, " address dd dir menu " LISTING_PRE_XMP },
+	{ "em", ENDS_HEAD, 100, NULL },
+	{ "fieldset", ENDS_HEAD, 100, " a legend " HEADINGS LISTING_PRE_XMP },
+	{ "font", ENDS_HEAD, 100, NULL },
+	{ "form", ENDS_HEAD, 100, " address dir dl form menu ol ul " HEADINGS LISTING_PRE_XMP },
+	{ "frame", VOID_ELEMENT, 100, NULL },
+	{ "frameset", ENDS_HEAD, 100, " p style title " },
+	{ "h1", ENDS_HEAD, 100, " p " },
+	{ "h2", ENDS_HEAD, 100, " p " },
+	{ "h3", ENDS_HEAD, 100, " p " },
+	{ "h4", ENDS_HEAD, 100, " p " },
+	{ "h5", ENDS_HEAD, 100, " p " },
+	{ "h6", ENDS_HEAD, 100, " p " },
+	{ "head", 0, 200, NULL },
+	{ "hr", VOID_ELEMENT | ENDS_HEAD, 100, " p " },
+	{ "html", 0, 220, NULL },
+	{ "i", ENDS_HEAD, 100, NULL },
+	{ "iframe", ENDS_HEAD, 100, NULL },
+	{ "img", VOID_ELEMENT | ENDS_HEAD, 100, NULL },
+	{ "input", VOID_ELEMENT, 100, NULL },
+	{ "isindex", VOID_ELEMENT, 100, NULL },
+	{ "kbd", ENDS_HEAD, 100, NULL },
+	{ "li", ENDS_HEAD, 100, " address dl li " HEADINGS LISTING_PRE_XMP },
+	{ "link", VOID_ELEMENT | HEAD_CONTENT, 100, NULL },
+	{ "listing", ENDS_HEAD, 100, " p " },
+	{ "map", ENDS_HEAD, 100, NULL },
+	{ "menu", ENDS_HEAD, 100, " p ul " },
+	{ "meta", VOID_ELEMENT | HEAD_CONTENT, 100, NULL },
+	{ "ol", ENDS_HEAD, 100, " p ul " },
+	{ "optgroup", 0, 100, " option " },
+	{ "option", 0, 100, " option " },
+	{ "p", ENDS_HEAD, 100, " b big i p s small strike tt u " HEADINGS },
+	{ "param", VOID_ELEMENT, 100, NULL },
+	{ "pre", ENDS_HEAD, 100, " p ul " },
+	{ "q", ENDS_HEAD, 100, NULL },
+	{ "s", ENDS_HEAD, 100, NULL },
+	{ "samp", ENDS_HEAD, 100, NULL },
+	{ "script", RAW_TEXT | HEAD_CONTENT, 100, NULL },
+	{ "small", ENDS_HEAD, 100, NULL },
+	{ "span", ENDS_HEAD, 100, NULL },
+	{ "strike", ENDS_HEAD, 100, NULL },
+	{ "strong", ENDS_HEAD, 100, NULL },
+	{ "style", RAW_TEXT | HEAD_CONTENT, 100, NULL },
+	{ "sub", ENDS_HEAD, 100, NULL },
+	{ "sup", ENDS_HEAD, 100, NULL },
+	{ "table", ENDS_HEAD, 190, " a " HEADINGS LISTING_PRE_XMP },
+	{ "tbody", 0, 180, " caption colgroup p tbody td tfoot th thead tr " },
+	{ "td", 0, 160, " a b font i p span td th u " },
+	{ "tfoot", 0, 180, " caption colgroup p tbody td th thead tr " },
+	{ "th", 0, 160, " a b font i p span td th u " },
+	{ "thead", 0, 180, " caption colgroup " },
+	{ "title", HEAD_CONTENT, 100, " p " },
+	{ "tr", 0, 170, " caption colgroup p td th tr " },
+	{ "tt", ENDS_HEAD, 100, NULL },
+	{ "u", ENDS_HEAD, 100, NULL },
+	{ "ul", ENDS_HEAD, 100, " address dir menu ol " LISTING_PRE_XMP },
+	{ "var", ENDS_HEAD, 100, NULL },
+	{ "xmp", ENDS_HEAD, 100, " p " },
+};
+
+static const struct tag_info unlisted = { "", 0, 100, NULL };
+
+static int compare_tag(const void *key, const void *entry)
+{
+	return strcmp(key, ((const struct tag_info *)entry)->name);
+}
+
+static const struct tag_info *tag_info(const char *name)
+{
+	const struct tag_info *t = bsearch(name, tags, sizeof(tags) / sizeof(tags[0]), sizeof(tags[0]),
+					   compare_tag);
+
+	return t ? t : &unlisted;
+}
+
+/* Whether the " a b " list holds name. */
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	while (list && (p = strstr(p, name)) != NULL) {
+		if (p[-1] == ' ' && p[n] == ' ')
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+struct builder {
+	htmlDocPtr doc;
+	const char *p, *end;
+	xmlNodePtr open[MAX_DEPTH];   /* open elements, outermost first */
+	int depth;
+	xmlNodePtr body;              /* once seen or implied */
+	int seen_head;
+	int failed;                   /* out of memory, or too deep */
+	/* decoded text and attribute values */
+	char *buf;
+	size_t buf_len, buf_cap;
+};
+
+static const char *current_name(const struct builder *b)
+{
+	return b->depth ? (const char *)b->open[b->depth - 1]->name : NULL;
+}
+
+static int is_open(const struct builder *b, const char *name)
+{
+	for (int i = 0; i < b->depth; i++)
+		if (strcmp((const char *)b->open[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* --- building --- */
+
+static xmlNodePtr push(struct builder *b, const char *name)
+{
+	xmlNodePtr node;
+
+	if (b->depth == MAX_DEPTH) {
+		b->failed = 1;
+		return NULL;
+	}
+	node = xmlNewDocNode(b->doc, NULL, (const xmlChar *)name, NULL);
+	if (!node) {
+		b->failed = 1;
+		return NULL;
+	}
+	if (b->depth)
+		xmlAddChild(b->open[b->depth - 1], node);
+	else if (!xmlDocGetRootElement(b->doc))
+		xmlDocSetRootElement(b->doc, node);
+	else  /* after </html>, libxml2 starts over inside the first root */
+		xmlAddChild(xmlDocGetRootElement(b->doc), node);
+	b->open[b->depth++] = node;
+	if (strcmp(name, "body") == 0)
+		b->body = node;
+	else if (strcmp(name, "head") == 0)
+		b->seen_head = 1;
+	return node;
+}
+
+/* What a new element implies: <html> around everything, <head> for head
+ * content before any, <body> for the rest. */
+static void imply(struct builder *b, const char *name, unsigned flags)
+{
+	if (strcmp(name, "html") == 0)
+		return;
+	if (b->depth == 0)
+		push(b, "html");
+	if (strcmp(name, "head") == 0 || strcmp(name, "body") == 0)
+		return;
+	if (b->depth <= 1 && (flags & HEAD_CONTENT)) {
+		if (!b->seen_head)
+			push(b, "head");
+		return;
+	}
+	if (b->body || is_open(b, "head"))
+		return;
+	push(b, "body");
+}
+
+/* The innermost elements the new one ends, one after the other. */
+static void auto_close(struct builder *b, const struct tag_info *t)
+{
+	while (b->depth > 0) {
+		const char *cur = current_name(b);
+
+		if (!listed(t->closes, cur) && !(strcmp(cur, "head") == 0 && (t->flags & ENDS_HEAD)))
+			return;
+		b->depth--;
+	}
+}
+
+static void add_text(struct builder *b, const char *text, size_t len)
+{
+	xmlNodePtr node;
+
+	if (!len)
+		return;
+	node = xmlNewDocTextLen(b->doc, (const xmlChar *)text, (int)len);
+	if (!node) {
+		b->failed = 1;
+		return;
+	}
+	/* merges into the text node before it, as the SAX builder does */
+	xmlAddChild(b->open[b->depth - 1], node);
+}
+
+/* --- decoding --- */
+
+static int buf_reserve(struct builder *b, size_t more)
+{
+	char *grown;
+	size_t cap;
+
+	if (b->buf_len + more <= b->buf_cap)
+		return 0;
+	cap = b->buf_cap ? b->buf_cap : 256;
+	while (cap < b->buf_len + more)
+		cap *= 2;
+	grown = xmlRealloc(b->buf, cap);
+	if (!grown) {
+		b->failed = 1;
+		return -1;
+	}
+	b->buf = grown;
+	b->buf_cap = cap;
+	return 0;
+}
+
+static void buf_add(struct builder *b, const char *p, size_t n)
+{
+	if (n && buf_reserve(b, n) == 0) {
+		memcpy(b->buf + b->buf_len, p, n);
+		b->buf_len += n;
+	}
+}
+
+static void buf_add_utf8(struct builder *b, unsigned long c)
+{
+	char out[4];
+	size_t n;
+
+	if (c < 0x80) {
+		out[0] = (char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		out[0] = (char)(0xe0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		n = 3;
+	} else {
+		out[0] = (char)(0xf0 | (c >> 18));
+		out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[3] = (char)(0x80 | (c & 0x3f));
+		n = 4;
+	}
+	buf_add(b, out, n);
+}
+
+static int is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* A character the XML data model allows, as libxml2 checks references. */
+static int is_xml_char(unsigned long c)
+{
+	return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff) ||
+	       (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/* At '&' in [p, end): decodes one reference into the buffer, or copies
+ * the '&' when it is none. Returns where reading goes on. */
+static const char *reference(struct builder *b, const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	if (q < end && *q == '#') {
+		unsigned long c = 0;
+		int hex = q + 1 < end && (q[1] == 'x' || q[1] == 'X'), digits = 0;
+
+		for (q += hex ? 2 : 1; q < end; q++, digits++) {
+			int d = is_digit(*q) ? *q - '0' :
+				hex && *q >= 'a' && *q <= 'f' ? *q - 'a' + 10 :
+				hex && *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1;
+
+			if (d < 0)
+				break;
+			if (c < 0x110000)
+				c = c * (hex ? 16 : 10) + (unsigned long)d;
+		}
+		/* without digits, or not a character: nothing, as libxml2 */
+		if (q < end && *q == ';')
+			q++;
+		if (!digits)
+			return q;
+		if (is_xml_char(c))
+			buf_add_utf8(b, c);
+		return q;
+	}
+	if (q < end && is_letter(*q)) {
+		char name[MAX_NAME];
+		size_t n = 0;
+		const htmlEntityDesc *ent;
+
+		while (q < end && (is_letter(*q) || is_digit(*q)) && n < sizeof(name) - 1)
+			name[n++] = *q++;
+		name[n] = '\0';
+		if (q < end && *q == ';' && (ent = htmlEntityLookup((const xmlChar *)name)) != NULL) {
+			buf_add_utf8(b, ent->value);
+			return q + 1;
+		}
+		buf_add(b, p, (size_t)(q - p));  /* as written; a ';' follows as text */
+		return q;
+	}
+	buf_add(b, "&", 1);
+	return p + 1;
+}
+
+/* Bytes [p, end) with references decoded, into the buffer (reset first). */
+static void decode(struct builder *b, const char *p, const char *end)
+{
+	b->buf_len = 0;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+
+		if (!amp) {
+			buf_add(b, p, (size_t)(end - p));
+			break;
+		}
+		buf_add(b, p, (size_t)(amp - p));
+		p = reference(b, amp, end);
+	}
+	buf_reserve(b, 1);
+	if (!b->failed)
+		b->buf[b->buf_len] = '\0';
+}
+
+/* --- tokens --- */
+
+static int name_start(char c)
+{
+	return is_letter(c) || c == '_' || c == ':' || c == '.';
+}
+
+static int name_char(char c)
+{
+	return is_letter(c) || is_digit(c) || c == ':' || c == '-' || c == '_' || c == '.';
+}
+
+/* A lower-case name at b->p into out; 0 when there is none. */
+static size_t read_name(struct builder *b, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (b->p >= b->end || !name_start(*b->p))
+		return 0;
+	while (b->p < b->end && name_char(*b->p)) {
+		char c = *b->p++;
+
+		if (n < cap - 1)
+			out[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static void skip_blanks(struct builder *b)
+{
+	while (b->p < b->end && is_blank(*b->p))
+		b->p++;
+}
+
+/* Text [start, stop) where it may stand. */
+static void place_text(struct builder *b, const char *start, const char *stop)
+{
+	int blank = 1;
+
+	for (const char *q = start; q < stop && blank; q++)
+		blank = is_blank(*q);
+	if (blank) {
+		/* white space outside every element is dropped; inside, kept */
+		if (b->depth)
+			add_text(b, start, (size_t)(stop - start));
+		return;
+	}
+	/* text cannot stand in <html> or <head>, nor outside everything */
+	if (b->depth == 0 || !strcmp(current_name(b), "html") || !strcmp(current_name(b), "head")) {
+		auto_close(b, tag_info("p"));
+		imply(b, "p", 0);
+		push(b, "p");
+		if (b->failed)
+			return;
+	}
+	decode(b, start, stop);
+	if (!b->failed)
+		add_text(b, b->buf, b->buf_len);
+}
+
+/* Text up to the next '<'. */
+static void text(struct builder *b)
+{
+	const char *start = b->p, *lt = memchr(b->p, '<', (size_t)(b->end - b->p));
+
+	b->p = lt ? lt : b->end;
+	place_text(b, start, b->p);
+}
+
+/* One attribute at b->p onto node (unless it is a repeat). */
+static void attribute(struct builder *b, xmlNodePtr node)
+{
+	char name[MAX_NAME];
+	const char *value = NULL, *vstart, *vend;
+
+	if (!read_name(b, name, sizeof(name))) {
+		/* not a name: skipped up to the next blank or the tag's end */
+		while (b->p < b->end && !is_blank(*b->p) && *b->p != '>' &&
+		       !(*b->p == '/' && b->p + 1 < b->end && b->p[1] == '>'))
+			b->p++;
+		return;
+	}
+	skip_blanks(b);
+	if (b->p < b->end && *b->p == '=') {
+		b->p++;
+		skip_blanks(b);
+		if (b->p < b->end && (*b->p == '"' || *b->p == '\'')) {
+			const char *close = memchr(b->p + 1, *b->p, (size_t)(b->end - b->p - 1));
+
+			vstart = b->p + 1;
+			vend = close ? close : b->end;
+			b->p = close ? close + 1 : b->end;
+		} else {
+			vstart = b->p;
+			while (b->p < b->end && !is_blank(*b->p) && *b->p != '>')
+				b->p++;
+			vend = b->p;
+		}
+		decode(b, vstart, vend);
+		if (b->failed)
+			return;
+		value = b->buf;
+	} else if (htmlIsBooleanAttr((const xmlChar *)name)) {
+		value = name;
+	}
+	if (xmlHasProp(node, (const xmlChar *)name))
+		return;  /* the first of repeated attributes counts */
+	if (!xmlNewProp(node, (const xmlChar *)name, (const xmlChar *)value))
+		b->failed = 1;
+}
+
+/* <script> and <style> hold everything up to "</script", "</style":
+ * one CDATA node, as libxml2 keeps them. */
+static void raw_text(struct builder *b, const char *name)
+{
+	size_t n = strlen(name);
+	const char *q = b->p;
+	xmlNodePtr node;
+
+	while ((q = memchr(q, '<', (size_t)(b->end - q))) != NULL) {
+		if ((size_t)(b->end - q) >= n + 2 && q[1] == '/' && strncasecmp(q + 2, name, n) == 0)
+			break;
+		q++;
+	}
+	if (!q)
+		q = b->end;
+	if (q > b->p) {
+		node = xmlNewCDataBlock(b->doc, (const xmlChar *)b->p, (int)(q - b->p));
+		if (!node)
+			b->failed = 1;
+		else
+			xmlAddChild(b->open[b->depth - 1], node);
+	}
+	b->p = q;
+}
+
+static void start_tag(struct builder *b)
+{
+	char name[MAX_NAME];
+	const struct tag_info *t;
+	xmlNodePtr node;
+	int misplaced;
+
+	b->p++;  /* '<' */
+	read_name(b, name, sizeof(name));
+	t = tag_info(name);
+	/* a second <html>, a <head> not right in <html>, a second <body> */
+	misplaced = (strcmp(name, "html") == 0 && b->depth > 0) ||
+		    (strcmp(name, "head") == 0 && b->depth != 1) ||
+		    (strcmp(name, "body") == 0 && b->body);
+	if (!misplaced) {
+		auto_close(b, t);
+		imply(b, name, t->flags);
+	}
+	/* attributes go on a node of their own while the tag is misplaced */
+	node = misplaced ? xmlNewDocNode(b->doc, NULL, (const xmlChar *)name, NULL) : push(b, name);
+	if (!node) {
+		b->failed = 1;
+		return;
+	}
+	for (;;) {
+		skip_blanks(b);
+		if (b->p >= b->end || *b->p == '>')
+			break;
+		if (*b->p == '/' && b->p + 1 < b->end && b->p[1] == '>') {
+			b->p++;
+			if (!misplaced)
+				b->depth--;  /* <x/>: nothing inside */
+			break;
+		}
+		if (*b->p == '/') {
+			b->p++;
+			continue;
+		}
+		attribute(b, node);
+		if (b->failed)
+			return;
+	}
+	if (b->p < b->end)
+		b->p++;  /* '>' */
+	if (misplaced) {
+		xmlFreeNode(node);
+		return;
+	}
+	if (t->flags & VOID_ELEMENT) {
+		if (b->depth && b->open[b->depth - 1] == node)
+			b->depth--;
+	} else if ((t->flags & RAW_TEXT) && b->depth && b->open[b->depth - 1] == node) {
+		raw_text(b, name);
+	}
+}
+
+/* An end tag closes down to its element, unless that would cross an
+ * element that outranks it (a table part for a stray </div>, ...); an end
+ * tag for an element that is not open is ignored. */
+static void end_tag(struct builder *b)
+{
+	char name[MAX_NAME];
+	const char *gt;
+	int priority, i;
+
+	b->p += 2;  /* "</" */
+	read_name(b, name, sizeof(name));
+	gt = memchr(b->p, '>', (size_t)(b->end - b->p));
+	b->p = gt ? gt + 1 : b->end;
+	if (!name[0])
+		return;
+	priority = tag_info(name)->end_priority;
+	for (i = b->depth - 1; i >= 0; i--) {
+		const char *open = (const char *)b->open[i]->name;
+
+		if (strcmp(open, name) == 0)
+			break;
+		if (tag_info(open)->end_priority > priority)
+			return;
+	}
+	if (i >= 0)
+		b->depth = i;
+}
+
+/* A comment or processing instruction where it stands: outside every
+ * element, it is the document's. */
+static void add_other(struct builder *b, xmlNodePtr node)
+{
+	if (!node)
+		b->failed = 1;
+	else
+		xmlAddChild(b->depth ? b->open[b->depth - 1] : (xmlNodePtr)b->doc, node);
+}
+
+/* The buffer holds [p, end), NUL-terminated; 0 or -1 out of memory. */
+static int buf_set(struct builder *b, const char *p, const char *end)
+{
+	b->buf_len = 0;
+	buf_add(b, p, (size_t)(end - p));
+	buf_reserve(b, 1);
+	if (b->failed)
+		return -1;
+	b->buf[b->buf_len] = '\0';
+	return 0;
+}
+
+/* "<!--...-->" becomes a comment, "<?target ...>" a processing instruction;
+ * unterminated, either takes the rest of the page with it. "<!DOCTYPE ...>"
+ * is dropped. */
+static void markup_declaration(struct builder *b)
+{
+	const char *gt;
+
+	if (b->end - b->p >= 4 && memcmp(b->p, "<!--", 4) == 0) {
+		const char *start = b->p + 4, *close = start;
+
+		while ((close = memchr(close, '-', (size_t)(b->end - close))) != NULL &&
+		       !(b->end - close >= 3 && close[1] == '-' && close[2] == '>'))
+			close++;
+		b->p = close ? close + 3 : b->end;
+		if (close && buf_set(b, start, close) == 0)
+			add_other(b, xmlNewDocComment(b->doc, (const xmlChar *)b->buf));
+		return;
+	}
+	if (b->p[1] == '?') {
+		char target[MAX_NAME];
+
+		b->p += 2;
+		if (read_name(b, target, sizeof(target))) {
+			skip_blanks(b);
+			gt = memchr(b->p, '>', (size_t)(b->end - b->p));
+			if (gt && buf_set(b, b->p, gt) == 0)
+				add_other(b, xmlNewDocPI(b->doc, (const xmlChar *)target,
+							 (const xmlChar *)b->buf));
+			b->p = gt ? gt + 1 : b->end;
+			return;
+		}
+	}
+	gt = memchr(b->p, '>', (size_t)(b->end - b->p));
+	b->p = gt ? gt + 1 : b->end;
+}
+
+/* Valid UTF-8 without NUL bytes: what the builder reads as it is. */
+static int plain_utf8(const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+
+	while (p < end) {
+		unsigned char c = *p;
+		int more;
+
+		if (c >= 0x01 && c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			more = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			more = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			more = 3;
+		else
+			return 0;
+		if (end - p <= more)
+			return 0;
+		for (int i = 1; i <= more; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		/* no overlong forms, surrogates, or code points past U+10FFFF */
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) ||
+		    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+			return 0;
+		p += more + 1;
+	}
+	return 1;
+}
+
+htmlDocPtr html_tree_build(const char *body, size_t len, const char *url)
+{
+	struct builder b = { 0 };
+
+	if (!plain_utf8((const unsigned char *)body, len))
+		return NULL;
+	b.doc = htmlNewDocNoDtD(NULL, NULL);
+	if (!b.doc)
+		return NULL;
+	if (url && !(b.doc->URL = xmlStrdup((const xmlChar *)url))) {
+		xmlFreeDoc(b.doc);
+		return NULL;
+	}
+	/* Built as a plain XML document: an HTML one makes every id attribute
+	 * an index entry (a hash table per page, seeded under a global lock). */
+	b.doc->type = XML_DOCUMENT_NODE;
+	b.p = body;
+	b.end = body + len;
+	while (b.p < b.end && !b.failed) {
+		if (*b.p != '<') {
+			text(&b);
+		} else if (b.end - b.p > 1 && name_start(b.p[1])) {
+			start_tag(&b);
+		} else if (b.end - b.p > 1 && b.p[1] == '/') {
+			end_tag(&b);
+		} else if (b.end - b.p > 1 && (b.p[1] == '?' || (b.p[1] == '!' && (
+				   (b.end - b.p >= 4 && memcmp(b.p, "<!--", 4) == 0) ||
+				   (b.end - b.p >= 9 && strncasecmp(b.p, "<!DOCTYPE", 9) == 0))))) {
+			markup_declaration(&b);
+		} else {
+			/* a '<' that starts nothing is a character of the element
+			 * it is in (none: it is lost), what follows plain text */
+			if (b.depth)
+				add_text(&b, "<", 1);
+			b.p++;
+		}
+	}
+	xmlFree(b.buf);
+	b.doc->type = XML_HTML_DOCUMENT_NODE;
+	if (b.failed) {
+		xmlFreeDoc(b.doc);
+		return NULL;
+	}
+	return b.doc;
+}

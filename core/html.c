@@ -209,8 +209,13 @@ xmlXPathContextPtr html_doc_xpath(struct html_doc *d)
 
 	if (!t)
 		return NULL;
-	if (!t->xpath && !(t->xpath = xmlXPathNewContext(d->doc)))
-		return NULL;
+	if (!t->xpath) {
+		if (!(t->xpath = xmlXPathNewContext(d->doc)))
+			return NULL;
+		/* reuse the result objects of earlier queries instead of
+		 * allocating each one (libxml2's default sizes) */
+		xmlXPathContextSetCache(t->xpath, 1, -1, 0);
+	}
 	t->xpath->doc = d->doc;
 	t->xpath->node = NULL;  /* every query starts from the document */
 	return t->xpath;

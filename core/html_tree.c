@@ -21,7 +21,7 @@
  * html_tree_build returns NULL for what it leaves to libxml2: bytes that
  * are not UTF-8, NUL bytes, nesting deeper than MAX_DEPTH.
  */
-#include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <libxml/HTMLparser.h>
@@ -50,7 +50,7 @@ struct tag_info {
 #define HEADINGS "h1 h2 h3 h4 h5 h6 "
 #define LISTING_PRE_XMP "listing p pre xmp "
 
-/* Sorted by name for bsearch; what libxml2 2.9 does with each, as seen
+/* Sorted by name (tag_info relies on it); what libxml2 2.9 does with each, as seen
  * from outside. Elements not listed (HTML5's among them: libxml2 does not
  * know them) have no flags, priority 100 and end nothing. */
 static const struct tag_info tags[] = {
@@ -137,17 +137,36 @@ static const struct tag_info tags[] = {
 
 static const struct tag_info unlisted = { "", 0, 100, NULL };
 
-static int compare_tag(const void *key, const void *entry)
+#define N_TAGS (sizeof(tags) / sizeof(tags[0]))
+
+/* Where the names starting with each letter begin in tags[], and end: a
+ * lookup compares a handful of names, not a binary search's worth. */
+static unsigned char letter_start[27];
+static pthread_once_t letters_once = PTHREAD_ONCE_INIT;
+
+static void index_letters(void)
 {
-	return strcmp(key, ((const struct tag_info *)entry)->name);
+	size_t i = 0;
+
+	for (int l = 0; l < 26; l++) {
+		letter_start[l] = (unsigned char)i;
+		while (i < N_TAGS && tags[i].name[0] == 'a' + l)
+			i++;
+	}
+	letter_start[26] = (unsigned char)i;
 }
 
 static const struct tag_info *tag_info(const char *name)
 {
-	const struct tag_info *t = bsearch(name, tags, sizeof(tags) / sizeof(tags[0]), sizeof(tags[0]),
-					   compare_tag);
+	int l = name[0] - 'a';
 
-	return t ? t : &unlisted;
+	if (l < 0 || l >= 26)
+		return &unlisted;
+	pthread_once(&letters_once, index_letters);
+	for (size_t i = letter_start[l]; i < letter_start[l + 1]; i++)
+		if (strcmp(tags[i].name + 1, name + 1) == 0)
+			return &tags[i];
+	return &unlisted;
 }
 
 /* Whether the " a b " list holds name. */

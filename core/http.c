@@ -438,7 +438,6 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	ok &= curl_easy_setopt(s->curl, CURLOPT_DEBUGDATA, s) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION, on_progress) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s) == CURLE_OK;
-	ok &= curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_PREREQFUNCTION, on_prerequest) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_PREREQDATA, s) == CURLE_OK;
@@ -914,6 +913,10 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	 * needs VERBOSE, whose messages cost: on only for traces. */
 	ok &= curl_easy_setopt(s->curl, CURLOPT_VERBOSE,
 			       s->observer || s->hooks.observe ? 1L : 0L) == CURLE_OK;
+	/* The progress callback only looks for an interruption: off when
+	 * nothing can interrupt (a batch lets a transfer finish). */
+	ok &= curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, s->hooks.interrupted ? 0L : 1L) ==
+	      CURLE_OK;
 	ok &= set_method(s, hop->method, hop->body, hop->body_len);
 	if (!ok) {
 		host_of(hop->url, host, sizeof(host));

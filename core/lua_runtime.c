@@ -9,6 +9,7 @@
 #include <lualib.h>
 #include "embedded_lua.h"
 #include "log.h"
+#include "lua_alloc.h"
 #include "lua_api.h"
 #include "lua_runtime.h"
 #include "signals.h"
@@ -101,7 +102,7 @@ static int open_pecctl(lua_State *L)
 
 lua_State *runtime_new(void)
 {
-	lua_State *L = luaL_newstate();
+	lua_State *L = lua_alloc_newstate();
 
 	if (!L)
 		return NULL;
@@ -110,7 +111,7 @@ lua_State *runtime_new(void)
 	lua_pushcfunction(L, open_pecctl);
 	if (runtime_pcall(L, 0, 0) != LUA_OK) {
 		runtime_report_error(L, -1, "start-up");
-		lua_close(L);
+		lua_alloc_close(L);
 		return NULL;
 	}
 	return L;
@@ -118,8 +119,7 @@ lua_State *runtime_new(void)
 
 void runtime_close(lua_State *L)
 {
-	if (L)
-		lua_close(L);
+	lua_alloc_close(L);
 }
 
 /* Adds a traceback to string errors; error tables pass through as they are. */

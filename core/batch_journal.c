@@ -57,7 +57,7 @@ struct batch_journal {
 	int syncing;                      /* a thread is in fdatasync */
 	struct journal_entry *entries;   /* sorted by account after reading */
 	size_t n_entries;
-	int failed_write;                /* reported once */
+	int failed_write;                /* reported once; nothing is written after */
 };
 
 int batch_journal_default_path(const char *procedure, const char *inventory, char *out, size_t cap)
@@ -410,7 +410,7 @@ static void report_failure(struct batch_journal *j)
 {
 	if (j->failed_write)
 		return;
-	j->failed_write = 1;
+	__atomic_store_n(&j->failed_write, 1, __ATOMIC_RELAXED);
 	log_printf(PECCTL_LOG_ERROR, j->path,
 		   "cannot write the journal: %s; --resume will not know about this run", strerror(errno));
 }
@@ -421,7 +421,8 @@ static int append(struct batch_journal *j, cJSON *line, int durable, long *seq)
 {
 	char stamp[64];
 	char *text;
-	size_t len, off = 0;
+	size_t len;
+	ssize_t n;
 	int rc = 0;
 
 	iso_now(stamp, sizeof(stamp));
@@ -432,20 +433,20 @@ static int append(struct batch_journal *j, cJSON *line, int durable, long *seq)
 		return -1;
 	len = strlen(text);
 	text[len] = '\n';  /* replaces the NUL; written with its length */
+	/* One write, outside the lock: an O_APPEND write lands whole after
+	 * the others, and workers do not queue behind each other's system
+	 * call. A short write (a full disk) would let another line in before
+	 * its rest, so it ends the journal instead. */
+	if (__atomic_load_n(&j->failed_write, __ATOMIC_RELAXED))
+		n = -1;
+	else
+		while ((n = write(j->fd, text, len + 1)) < 0 && errno == EINTR)
+			;
 	pthread_mutex_lock(&j->lock);
-	while (off < len + 1) {
-		ssize_t n = write(j->fd, text + off, len + 1 - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = -1;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (rc == 0)
+	if (n == (ssize_t)(len + 1))
 		j->written++;
+	else
+		rc = -1;
 	if (seq)
 		*seq = j->written;
 	if (rc == 0 && durable)

@@ -23,6 +23,7 @@
  * PECCTL_VAULT_PASSPHRASE, the terminal); the derived key is cached, so a
  * rotation's three writes cost one key derivation.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lua_api.h"
@@ -127,8 +128,10 @@ static int vault_lua_unlock(lua_State *L)
 
 static int vault_lua_available(lua_State *L)
 {
-	lua_pushboolean(L, vault_exists());
-	lua_pushstring(L, vault_path());
+	char path[PATH_MAX];
+
+	lua_pushboolean(L, vault_locate(path, sizeof(path)));
+	lua_pushstring(L, path);
 	return 2;
 }
 

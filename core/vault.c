@@ -43,9 +43,10 @@ void vault_set_passphrase_file(const char *path)
 	pthread_mutex_unlock(&vault_mutex);
 }
 
-/* Called with the mutex held. A symlinked vault is followed, so that the
- * atomic rename replaces the file and not the link. */
-static const char *current_path(void)
+/* The vault's file for the given override (may be empty) into out. A
+ * symlinked vault is followed, so that the atomic rename replaces the file
+ * and not the link. */
+static void compute_path(const char *override, char *out, size_t cap)
 {
 	const char *env = getenv("PECCTL_VAULT");
 	const char *xdg = getenv("XDG_DATA_HOME");
@@ -53,16 +54,22 @@ static const char *current_path(void)
 	char resolved[PATH_MAX];
 	struct stat st;
 
-	if (path_override[0])
-		snprintf(path_buf, sizeof(path_buf), "%s", path_override);
+	if (override[0])
+		snprintf(out, cap, "%s", override);
 	else if (env && *env)
-		snprintf(path_buf, sizeof(path_buf), "%s", env);
+		snprintf(out, cap, "%s", env);
 	else if (xdg && *xdg)
-		snprintf(path_buf, sizeof(path_buf), "%s/pecctl/vault", xdg);
+		snprintf(out, cap, "%s/pecctl/vault", xdg);
 	else
-		snprintf(path_buf, sizeof(path_buf), "%s/.local/share/pecctl/vault", home ? home : ".");
-	if (lstat(path_buf, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path_buf, resolved))
-		snprintf(path_buf, sizeof(path_buf), "%s", resolved);
+		snprintf(out, cap, "%s/.local/share/pecctl/vault", home ? home : ".");
+	if (lstat(out, &st) == 0 && S_ISLNK(st.st_mode) && realpath(out, resolved))
+		snprintf(out, cap, "%s", resolved);
+}
+
+/* Called with the mutex held. */
+static const char *current_path(void)
+{
+	compute_path(path_override, path_buf, sizeof(path_buf));
 	return path_buf;
 }
 
@@ -76,14 +83,24 @@ const char *vault_path(void)
 	return path;
 }
 
+int vault_locate(char *out, size_t cap)
+{
+	char override[PATH_MAX];
+
+	/* only the override is shared state: the file system is asked
+	 * without the lock, which batch workers would queue for */
+	pthread_mutex_lock(&vault_mutex);
+	snprintf(override, sizeof(override), "%s", path_override);
+	pthread_mutex_unlock(&vault_mutex);
+	compute_path(override, out, cap);
+	return access(out, F_OK) == 0;
+}
+
 int vault_exists(void)
 {
-	int exists;
+	char path[PATH_MAX];
 
-	pthread_mutex_lock(&vault_mutex);
-	exists = access(current_path(), F_OK) == 0;
-	pthread_mutex_unlock(&vault_mutex);
-	return exists;
+	return vault_locate(path, sizeof(path));
 }
 
 static void forget_locked(void)

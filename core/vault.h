@@ -42,6 +42,9 @@ const char *vault_path(void);
 void vault_set_passphrase_file(const char *path);
 /* 1 when the vault file exists. */
 int vault_exists(void);
+/* The vault's path into out (as vault_path, but the caller's copy: safe
+ * from any thread); whether the file exists. */
+int vault_locate(char *out, size_t cap);
 /* Ask for the passphrase now (if not yet) and check it against the file,
  * e.g. before a batch starts or before asking for anything else. */
 int vault_unlock(struct pecctl_error *err);

@@ -211,13 +211,14 @@ static int compound(struct css_parser *cp)
 				out_str(&cp->out, "]");
 			} else {
 				/* identifiers hold no quotes, so ' cls ' is a safe literal;
-				 * the plain contains() first is cheap and rules out most
-				 * elements before the exact word test builds its strings */
-				out_str(&cp->out, "[contains(@class, '");
+				 * tested on the class attribute itself, an element without
+				 * one costs nothing, and a plain contains() rules out most
+				 * others before the exact word test builds its strings */
+				out_str(&cp->out, "[@class[contains(., '");
 				out_bytes(&cp->out, name, n);
-				out_str(&cp->out, "') and contains(concat(' ', normalize-space(@class), ' '), ' ");
+				out_str(&cp->out, "') and contains(concat(' ', normalize-space(.), ' '), ' ");
 				out_bytes(&cp->out, name, n);
-				out_str(&cp->out, " ')]");
+				out_str(&cp->out, " ')]]");
 			}
 			parts++;
 		} else if (c == '[') {

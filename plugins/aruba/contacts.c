@@ -28,8 +28,8 @@ static char *contact_value(const struct aruba_page *page, const char *id)
 	char *value;
 
 	snprintf(expr, sizeof(expr),
-		 "//*[@id='%s']//*[contains(@class, 'valore') and "
-		 "contains(concat(' ', normalize-space(@class), ' '), ' valore ')]", id);
+		 "//*[@id='%s']//*[@class[contains(., 'valore') and "
+		 "contains(concat(' ', normalize-space(.), ' '), ' valore ')]]", id);
 	value = aruba_page_text(page, expr);
 	if (value)
 		return value;

@@ -274,36 +274,76 @@ static void set_error(struct pecctl_error *err, const char *code, long status, c
 }
 
 struct http_origin {
-	char *scheme;
-	char *host;
-	char *port;
+	char scheme[16];
+	char host[256];
+	char port[8];
 };
 
-static void origin_free(struct http_origin *o)
+/* "https://host[:port]" with a plain lower-case host: the origin without
+ * libcurl's URL parser, which cost more than the rest of the request's
+ * bookkeeping. 0, or -1 when the URL needs the full rules. */
+static int plain_origin(const char *url, struct http_origin *o)
 {
-	curl_free(o->scheme);
-	curl_free(o->host);
-	curl_free(o->port);
-	memset(o, 0, sizeof(*o));
+	const char *p, *host;
+	size_t n;
+
+	if (strncmp(url, "https://", 8) == 0) {
+		snprintf(o->scheme, sizeof(o->scheme), "https");
+		snprintf(o->port, sizeof(o->port), "443");
+		host = url + 8;
+	} else if (strncmp(url, "http://", 7) == 0) {
+		snprintf(o->scheme, sizeof(o->scheme), "http");
+		snprintf(o->port, sizeof(o->port), "80");
+		host = url + 7;
+	} else {
+		return -1;
+	}
+	for (p = host; (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'; p++)
+		;
+	n = (size_t)(p - host);
+	if (n == 0 || n >= sizeof(o->host))
+		return -1;
+	memcpy(o->host, host, n);
+	o->host[n] = '\0';
+	if (*p == ':') {
+		size_t digits = strspn(p + 1, "0123456789");
+
+		if (digits == 0 || digits >= sizeof(o->port))
+			return -1;
+		memcpy(o->port, p + 1, digits);
+		o->port[digits] = '\0';
+		p += 1 + digits;
+	}
+	return *p == '\0' || *p == '/' || *p == '?' || *p == '#' ? 0 : -1;
 }
 
 /* Scheme, host and port (default port filled in); -1 for a URL curl rejects. */
 static int origin_of(const char *url, struct http_origin *o)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
+	char *scheme = NULL, *host = NULL, *port = NULL;
 	int rc = -1;
 
 	memset(o, 0, sizeof(*o));
-	if (!u)
+	if (plain_origin(url, o) == 0)
+		return 0;
+	if (!(u = curl_url()))
 		return -1;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+	    strlen(scheme) < sizeof(o->scheme) && strlen(host) < sizeof(o->host) &&
+	    strlen(port) < sizeof(o->port)) {
+		strcpy(o->scheme, scheme);
+		strcpy(o->host, host);
+		strcpy(o->port, port);
 		rc = 0;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
 	curl_url_cleanup(u);
-	if (rc < 0)
-		origin_free(o);
 	return rc;
 }
 
@@ -1043,7 +1083,6 @@ int http_session_request(struct http_session *s, const struct http_request *req,
 	if (!url || !headers) {
 		free(url);
 		free(headers);
-		origin_free(&first);
 		set_error(err, PECCTL_E_INTERNAL, 0, "out of memory");
 		return -1;
 	}
@@ -1087,7 +1126,6 @@ int http_session_request(struct http_session *s, const struct http_request *req,
 			free(headers);
 			headers = header_list(NULL, 0, 1);
 		}
-		origin_free(&next);
 		if (crossed || resp->status == 301 || resp->status == 302 || resp->status == 303) {
 			if (!method_is(hop.method, "HEAD"))
 				hop.method = "GET";
@@ -1113,7 +1151,6 @@ int http_session_request(struct http_session *s, const struct http_request *req,
 	free(hop.redirect_url);
 	free(url);
 	free(headers);
-	origin_free(&first);
 	if (rc < 0)
 		return -1;
 	resp->redirects = hops;

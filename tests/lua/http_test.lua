@@ -134,6 +134,16 @@ t.is(echoed(r, "body-length"), "0", "303 drops the body")
 t.is(header(r, "content-type"), nil, "and the Content-Type that went with it")
 t.is(header(r, "authorization"), "Bearer same-origin", "Authorization stays within the origin")
 
+-- The origin is scheme, host (in any case) and port, the default one
+-- spelt out or not.
+r = s:get(A .. "/redirect?code=302&to=" .. encode("https://A.Test:443/echo"),
+	{headers = {Authorization = "Bearer same-origin"}})
+t.is(header(r, "authorization"), "Bearer same-origin", "a host in capitals, :443 written, is the same origin")
+r, err = s:get(A .. "/redirect?code=302&to=" .. encode("https://a.test:8443/echo"),
+	{headers = {Authorization = "Bearer port-443-only"}})
+t.is(r and r.url, "https://a.test:8443/echo", "a redirect to another port is followed " .. why(err))
+t.is(header(r, "authorization"), nil, "Authorization does not follow to another port")
+
 -- 307 within the origin keeps method and body.
 r = s:post(A .. "/redirect?code=307&to=/echo", {body = "keep me", content_type = "text/plain"})
 t.is(echoed(r, "method"), "POST", "307 keeps the method")

@@ -22,6 +22,7 @@
  * are not UTF-8, NUL bytes, nesting deeper than MAX_DEPTH.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <libxml/HTMLparser.h>
@@ -142,11 +143,15 @@ static const struct tag_info unlisted = { "", 0, 100, NULL };
 /* Where the names starting with each letter begin in tags[], and end: a
  * lookup compares a handful of names, not a binary search's worth. */
 static unsigned char letter_start[27];
-static pthread_once_t letters_once = PTHREAD_ONCE_INIT;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
-static void index_letters(void)
+static void init_byte_classes(void);
+
+static void init_tables(void)
 {
 	size_t i = 0;
+
+	init_byte_classes();
 
 	for (int l = 0; l < 26; l++) {
 		letter_start[l] = (unsigned char)i;
@@ -162,7 +167,6 @@ static const struct tag_info *tag_info(const char *name)
 
 	if (l < 0 || l >= 26)
 		return &unlisted;
-	pthread_once(&letters_once, index_letters);
 	for (size_t i = letter_start[l]; i < letter_start[l + 1]; i++)
 		if (strcmp(tags[i].name + 1, name + 1) == 0)
 			return &tags[i];
@@ -342,19 +346,55 @@ static void buf_add_utf8(struct builder *b, unsigned long c)
 	buf_add(b, out, n);
 }
 
+/* Byte classes, looked up in a table: a page goes through these byte by
+ * byte. */
+enum {
+	C_LETTER = 1,
+	C_DIGIT = 2,
+	C_BLANK = 4,
+	C_NAME_START = 8,   /* may start a tag or attribute name */
+	C_NAME = 16,        /* may go on in one */
+};
+
+static unsigned char byte_class[256];
+
+static void init_byte_classes(void)
+{
+	for (int c = 0; c < 256; c++) {
+		unsigned char k = 0;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			k |= C_LETTER | C_NAME_START | C_NAME;
+		if (c >= '0' && c <= '9')
+			k |= C_DIGIT | C_NAME;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			k |= C_BLANK;
+		if (c == '_' || c == ':' || c == '.')
+			k |= C_NAME_START | C_NAME;
+		if (c == '-')
+			k |= C_NAME;
+		byte_class[c] = k;
+	}
+}
+
+static int has_class(char c, unsigned k)
+{
+	return byte_class[(unsigned char)c] & k;
+}
+
 static int is_letter(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return has_class(c, C_LETTER);
 }
 
 static int is_digit(char c)
 {
-	return c >= '0' && c <= '9';
+	return has_class(c, C_DIGIT);
 }
 
 static int is_blank(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return has_class(c, C_BLANK);
 }
 
 /* A character the XML data model allows, as libxml2 checks references. */
@@ -435,12 +475,12 @@ static void decode(struct builder *b, const char *p, const char *end)
 
 static int name_start(char c)
 {
-	return is_letter(c) || c == '_' || c == ':' || c == '.';
+	return has_class(c, C_NAME_START);
 }
 
 static int name_char(char c)
 {
-	return is_letter(c) || is_digit(c) || c == ':' || c == '-' || c == '_' || c == '.';
+	return has_class(c, C_NAME);
 }
 
 /* A lower-case name at b->p into out; 0 when there is none. */
@@ -454,7 +494,7 @@ static size_t read_name(struct builder *b, char *out, size_t cap)
 		char c = *b->p++;
 
 		if (n < cap - 1)
-			out[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			out[n++] = is_letter(c) ? (char)(c | 0x20) : c;
 	}
 	out[n] = '\0';
 	return n;
@@ -718,6 +758,17 @@ static int plain_utf8(const unsigned char *p, size_t len)
 	while (p < end) {
 		unsigned char c = *p;
 		int more;
+		uint64_t word;
+
+		/* eight ASCII bytes, none of them NUL, at a time */
+		if (end - p >= 8) {
+			memcpy(&word, p, 8);
+			if (!(word & 0x8080808080808080ULL) &&
+			    !((word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL)) {
+				p += 8;
+				continue;
+			}
+		}
 
 		if (c >= 0x01 && c < 0x80) {
 			p++;
@@ -749,6 +800,7 @@ htmlDocPtr html_tree_build(const char *body, size_t len, const char *url)
 {
 	struct builder b = { 0 };
 
+	pthread_once(&tables_once, init_tables);
 	if (!plain_utf8((const unsigned char *)body, len))
 		return NULL;
 	b.doc = htmlNewDocNoDtD(NULL, NULL);

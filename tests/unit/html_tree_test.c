@@ -92,6 +92,7 @@ static const char *const soup[] = {
 	"text before <b>bold</b> after",
 	"<!-- first --><html><body><!-- inside --><p>x</p></body></html>",
 	"<DIV CLASS=Upper ID=\"I\">Y</DIV>",
+	"<My_Tag Data_X=\"1\" x:y=2 a-b.c=3>names of every kind</My_Tag>",
 	"<br/><p/>after<img src=x.png/>",
 	"</span>stray<div>a</span>b</div>",
 	"<div><table><tr><td><div>x</td></tr></table>after</div>",

@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "batch.h"
+#include "json_numbers.h"
 #include "log.h"
 
 #define JOURNAL_MAX_LINE ((size_t)64 << 10)
@@ -475,8 +476,8 @@ int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume
 	cJSON_AddBoolToObject(line, "resume", resume);
 	if (limit)
 		cJSON_AddStringToObject(line, "limit", limit);
-	cJSON_AddNumberToObject(line, "mailboxes", (double)b->n_jobs);
-	cJSON_AddNumberToObject(line, "pid", (double)getpid());
+	json_add_integer(line, "mailboxes", (long)b->n_jobs);
+	json_add_integer(line, "pid", (long)getpid());
 	return append(j, line, 1, NULL);
 }
 
@@ -489,8 +490,8 @@ int batch_journal_start(struct batch_journal *j, struct batch_job *job)
 	line = cJSON_CreateObject();
 	cJSON_AddStringToObject(line, "event", "start");
 	cJSON_AddStringToObject(line, "account", job->account);
-	cJSON_AddNumberToObject(line, "line", (double)job->line);
-	cJSON_AddNumberToObject(line, "attempt", job->attempts);
+	json_add_integer(line, "line", job->line);
+	json_add_integer(line, "attempt", job->attempts);
 	return append(j, line, 0, &job->journal_seq);
 }
 
@@ -508,8 +509,8 @@ int batch_journal_end(struct batch_journal *j, const struct batch_job *job)
 								   job->outcome : job->status));
 	cJSON_AddStringToObject(line, "code", job->code);
 	cJSON_AddStringToObject(line, "message", job->message);
-	cJSON_AddNumberToObject(line, "duration_s", (double)(long)(job->duration_s * 1000) / 1000.0);
-	cJSON_AddNumberToObject(line, "requests", (double)job->requests);
+	json_add_seconds(line, "duration_s", job->duration_s);
+	json_add_integer(line, "requests", job->requests);
 	return append(j, line, 0, NULL);
 }
 

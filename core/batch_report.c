@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "batch.h"
+#include "json_numbers.h"
 #include "exitcode.h"
 
 static void csv_field(FILE *f, const char *s)
@@ -63,9 +64,9 @@ static int write_json(const struct batch *b, FILE *f)
 		cJSON_AddStringToObject(row, "status", batch_status_name(job->status));
 		cJSON_AddStringToObject(row, "code", job->code);
 		cJSON_AddStringToObject(row, "message", job->message);
-		cJSON_AddNumberToObject(row, "duration_s", (double)(long)(job->duration_s * 1000) / 1000.0);
-		cJSON_AddNumberToObject(row, "requests", (double)job->requests);
-		cJSON_AddNumberToObject(row, "line", (double)job->line);
+		json_add_seconds(row, "duration_s", job->duration_s);
+		json_add_integer(row, "requests", job->requests);
+		json_add_integer(row, "line", job->line);
 		cJSON_AddItemToArray(rows, row);
 	}
 	text = cJSON_Print(root);

@@ -60,6 +60,8 @@ struct http_session {
 	struct http_buf head;
 	struct http_buf sent;
 	int attempts;   /* times curl got ready to send this hop's request (on_prerequest) */
+	int fresh_handle;     /* s->curl was new, not a thread's kept one */
+	char *cacert;         /* --cacert, NULL for the default */
 	int hop_unsafe;       /* this hop's request changes state */
 	int resend_refused;   /* on_prerequest stopped a second copy of it */
 	char errbuf[CURL_ERROR_SIZE];
@@ -433,9 +435,11 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	buf_init(&s->body, s->max_body, 0);
 	buf_init(&s->head, HTTP_MAX_HEAD_BYTES, 0);
 	buf_init(&s->sent, HTTP_MAX_SENT_BYTES, 1);
-	s->curl = http_handle_take();
+	s->cacert = cfg->cacert && cfg->cacert[0] ? strdup(cfg->cacert) : NULL;
+	s->curl = http_handle_take(s->cacert, &s->fresh_handle);
 	if (!s->curl) {
 		set_error(err, PECCTL_E_INTERNAL, 0, "cannot create a libcurl handle");
+		free(s->cacert);
 		free(s);
 		return NULL;
 	}
@@ -454,14 +458,17 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 		s->connect_to.next = NULL;
 		ok &= curl_easy_setopt(s->curl, CURLOPT_CONNECT_TO, &s->connect_to) == CURLE_OK;
 	}
+	/* a kept handle may come from a session with another share */
+	ok &= curl_easy_setopt(s->curl, CURLOPT_SHARE, (CURLSH *)cfg->share) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-	ok &= curl_easy_setopt(s->curl, CURLOPT_COOKIEFILE, "") == CURLE_OK;
+	if (s->fresh_handle)
+		ok &= curl_easy_setopt(s->curl, CURLOPT_COOKIEFILE, "") == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) ==
 	      CURLE_OK;
-	if (cfg->cacert && cfg->cacert[0])
-		ok &= curl_easy_setopt(s->curl, CURLOPT_CAINFO, cfg->cacert) == CURLE_OK;
+	if (s->fresh_handle && s->cacert)
+		ok &= curl_easy_setopt(s->curl, CURLOPT_CAINFO, s->cacert) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK;
@@ -481,8 +488,6 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	ok &= curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_PREREQFUNCTION, on_prerequest) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_PREREQDATA, s) == CURLE_OK;
-	if (cfg->share)
-		ok &= curl_easy_setopt(s->curl, CURLOPT_SHARE, (CURLSH *)cfg->share) == CURLE_OK;
 	if (!ok) {
 		set_error(err, PECCTL_E_INTERNAL, 0,
 			  "libcurl refused an option (TLS 1.2 or CONNECT_TO unsupported?)");
@@ -496,7 +501,8 @@ void http_session_free(struct http_session *s)
 {
 	if (!s)
 		return;
-	http_handle_give_back(s->curl);
+	http_handle_give_back(s->curl, s->cacert);
+	free(s->cacert);
 	free(s->connect_to_spec);
 	buf_release(&s->body);
 	buf_release(&s->head);

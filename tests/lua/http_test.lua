@@ -120,6 +120,9 @@ do
 	t.is(header(r, "x-first"), nil, "nor its headers")
 	t.is(#second:cookies(), 0, "and lists no cookies")
 	t.like(r and r.body, "^method GET\n.*body%-length 0", "and its GET is a GET without a body " .. why(err))
+	second:get(A .. "/set-cookie?name=owner&value=second-account")
+	r = second:get(A .. "/echo")
+	t.like(header(r, "cookie"), "owner=second%-account", "its own cookies work as in a new handle")
 	second:close()
 end
 

@@ -1,6 +1,7 @@
 /* HAR 1.2 recording (--har FILE): one entry per exchange, redacted as it
  * is taken, written atomically at exit. See har.h. */
 #include "har.h"
+#include "utf8.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -58,35 +59,6 @@ int har_sensitive_name(const char *name, size_t len)
 static char *masked(const char *text, size_t len)
 {
 	return redact_copy(text ? text : "", text ? len : 0, NULL);
-}
-
-static int utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		if (c < 0x80) {
-			if (c == 0)
-				return 0;  /* a NUL would end the JSON string early */
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3;
-		else
-			return 0;
-		for (size_t k = 1; k <= n; k++)
-			if (i + k >= len || (s[i + k] & 0xC0) != 0x80)
-				return 0;
-		i += n + 1;
-	}
-	return 1;
 }
 
 static int hexval(int c)
@@ -519,7 +491,7 @@ static cJSON *build_request(const struct http_exchange *x)
 		char *text = mask_body(x->request_body, x->request_body_len, mime,
 				       form ? params : NULL);
 
-		if (!utf8_valid((const unsigned char *)text, strlen(text)))
+		if (!utf8_valid_text((const unsigned char *)text, strlen(text)))
 			for (char *p = text; *p; p++)
 				if ((unsigned char)*p >= 0x80)
 					*p = '?';
@@ -554,7 +526,7 @@ static void add_content_text(cJSON *content, const struct http_response *r, cons
 	}
 	rec.text_bytes += r->body_len;
 	pthread_mutex_unlock(&rec.lock);
-	if (utf8_valid((const unsigned char *)r->body, r->body_len)) {
+	if (utf8_valid_text((const unsigned char *)r->body, r->body_len)) {
 		text = mime && strcasestr(mime, "json") ? mask_body(r->body, r->body_len, mime, NULL) :
 							  masked(r->body, r->body_len);
 		cJSON_AddStringToObject(content, "text", text);

@@ -22,13 +22,13 @@
  * are not UTF-8, NUL bytes, nesting deeper than MAX_DEPTH.
  */
 #include <pthread.h>
-#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 #include "html_tree.h"
+#include "utf8.h"
 
 #define MAX_DEPTH 256
 #define MAX_NAME 64
@@ -322,28 +322,8 @@ static void buf_add(struct builder *b, const char *p, size_t n)
 static void buf_add_utf8(struct builder *b, unsigned long c)
 {
 	char out[4];
-	size_t n;
 
-	if (c < 0x80) {
-		out[0] = (char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		out[0] = (char)(0xc0 | (c >> 6));
-		out[1] = (char)(0x80 | (c & 0x3f));
-		n = 2;
-	} else if (c < 0x10000) {
-		out[0] = (char)(0xe0 | (c >> 12));
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		n = 3;
-	} else {
-		out[0] = (char)(0xf0 | (c >> 18));
-		out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[3] = (char)(0x80 | (c & 0x3f));
-		n = 4;
-	}
-	buf_add(b, out, n);
+	buf_add(b, out, utf8_encode(c, out));
 }
 
 /* Byte classes, looked up in a table: a page goes through these byte by
@@ -750,58 +730,12 @@ static void markup_declaration(struct builder *b)
 	b->p = gt ? gt + 1 : b->end;
 }
 
-/* Valid UTF-8 without NUL bytes: what the builder reads as it is. */
-static int plain_utf8(const unsigned char *p, size_t len)
-{
-	const unsigned char *end = p + len;
-
-	while (p < end) {
-		unsigned char c = *p;
-		int more;
-		uint64_t word;
-
-		/* eight ASCII bytes, none of them NUL, at a time */
-		if (end - p >= 8) {
-			memcpy(&word, p, 8);
-			if (!(word & 0x8080808080808080ULL) &&
-			    !((word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL)) {
-				p += 8;
-				continue;
-			}
-		}
-
-		if (c >= 0x01 && c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			more = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			more = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			more = 3;
-		else
-			return 0;
-		if (end - p <= more)
-			return 0;
-		for (int i = 1; i <= more; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-		/* no overlong forms, surrogates, or code points past U+10FFFF */
-		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) ||
-		    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-			return 0;
-		p += more + 1;
-	}
-	return 1;
-}
-
 htmlDocPtr html_tree_build(const char *body, size_t len, const char *url)
 {
 	struct builder b = { 0 };
 
 	pthread_once(&tables_once, init_tables);
-	if (!plain_utf8((const unsigned char *)body, len))
+	if (!utf8_valid_text((const unsigned char *)body, len))
 		return NULL;
 	b.doc = htmlNewDocNoDtD(NULL, NULL);
 	if (!b.doc)

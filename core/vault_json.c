@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "utf8.h"
 #include "vault_internal.h"
 
 /* ---- the entry table ---- */
@@ -226,7 +227,7 @@ static int read_string(struct reader *r, char *out, size_t cap)
 		case 'u': {
 			unsigned cp, lo;
 			char utf8[4];
-			int len;
+			size_t len;
 
 			if (hex4(r, &cp) != 0)
 				return -1;
@@ -244,26 +245,8 @@ static int read_string(struct reader *r, char *out, size_t cap)
 			}
 			if (cp == 0)
 				return fail(r, "NUL in a string");
-			if (cp < 0x80) {
-				utf8[0] = (char)cp;
-				len = 1;
-			} else if (cp < 0x800) {
-				utf8[0] = (char)(0xC0 | (cp >> 6));
-				utf8[1] = (char)(0x80 | (cp & 0x3F));
-				len = 2;
-			} else if (cp < 0x10000) {
-				utf8[0] = (char)(0xE0 | (cp >> 12));
-				utf8[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-				utf8[2] = (char)(0x80 | (cp & 0x3F));
-				len = 3;
-			} else {
-				utf8[0] = (char)(0xF0 | (cp >> 18));
-				utf8[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-				utf8[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-				utf8[3] = (char)(0x80 | (cp & 0x3F));
-				len = 4;
-			}
-			for (int i = 0; i < len; i++)
+			len = utf8_encode(cp, utf8);
+			for (size_t i = 0; i < len; i++)
 				if (put(r, out, cap, &n, utf8[i]) != 0)
 					return -1;
 			sodium_memzero(utf8, sizeof(utf8));

@@ -38,5 +38,5 @@ PY
 # the unit test prints the plan and every result
 [ "${pages:-0}" -ge 20 ] || { echo "Bail out! only ${pages:-0} HTML pages in the traces"; exit 1; }
 UNIT_PKGS=libxml-2.0 HTML_CORPUS="$T/corpus" run_unit html_tree_test \
-	"$TOP/core/html_tree.c" "$TOP/core/xml_alloc.c"
+	"$TOP/core/html_tree.c" "$TOP/core/utf8.c" "$TOP/core/xml_alloc.c"
 exit $?

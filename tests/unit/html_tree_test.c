@@ -4,7 +4,7 @@
  * builder claims to handle and for every page in $HTML_CORPUS (a directory
  * of .html files: tests/t/12-html-tree.t fills it with the pages pecsim
  * served to a run of doctor and of the procedures). Built by that test:
- *   cc -Icore core/html_tree.c core/xml_alloc.c tests/unit/html_tree_test.c \
+ *   cc -Icore core/html_tree.c core/utf8.c core/xml_alloc.c tests/unit/html_tree_test.c \
  *      $(pkg-config --libs libxml-2.0)
  */
 #include <dirent.h>

@@ -38,10 +38,18 @@ static const char *host_account(struct pecctl_call *call)
 
 static const char *host_config(struct pecctl_call *call, const char *key, const char *fallback)
 {
+	/* "provider.key", put together without snprintf: plugins ask for
+	 * their settings a dozen times per mailbox */
+	const char *provider = call->account->provider->name;
+	size_t np = strlen(provider), nk = strlen(key);
 	char full[256];
 	const char *value;
 
-	snprintf(full, sizeof(full), "%s.%s", call->account->provider->name, key);
+	if (np + 1 + nk >= sizeof(full))
+		return fallback;  /* no key that long is ever set */
+	memcpy(full, provider, np);
+	full[np] = '.';
+	memcpy(full + np + 1, key, nk + 1);
 	value = config_get(full);
 	return value ? value : fallback;
 }

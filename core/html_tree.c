@@ -144,8 +144,11 @@ static const struct tag_info unlisted = { "", 0, 100, NULL };
  * lookup compares a handful of names, not a binary search's worth. */
 static unsigned char letter_start[27];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+/* The entries the builder itself refers to: compared as pointers. */
+static const struct tag_info *tag_html, *tag_head, *tag_body, *tag_p;
 
 static void init_byte_classes(void);
+static const struct tag_info *tag_info(const char *name);
 
 static void init_tables(void)
 {
@@ -159,6 +162,10 @@ static void init_tables(void)
 			i++;
 	}
 	letter_start[26] = (unsigned char)i;
+	tag_html = tag_info("html");
+	tag_head = tag_info("head");
+	tag_body = tag_info("body");
+	tag_p = tag_info("p");
 }
 
 static const struct tag_info *tag_info(const char *name)
@@ -173,7 +180,7 @@ static const struct tag_info *tag_info(const char *name)
 	return &unlisted;
 }
 
-/* Whether the " a b " list holds name. */
+/* Whether the " a b " list holds name (not empty). */
 static int listed(const char *list, const char *name)
 {
 	size_t n = strlen(name);
@@ -191,6 +198,7 @@ struct builder {
 	htmlDocPtr doc;
 	const char *p, *end;
 	xmlNodePtr open[MAX_DEPTH];   /* open elements, outermost first */
+	const struct tag_info *open_info[MAX_DEPTH];
 	int depth;
 	xmlNodePtr body;              /* once seen or implied */
 	int seen_head;
@@ -200,22 +208,23 @@ struct builder {
 	size_t buf_len, buf_cap;
 };
 
-static const char *current_name(const struct builder *b)
+/* The innermost open element's entry; NULL outside every element. */
+static const struct tag_info *current(const struct builder *b)
 {
-	return b->depth ? (const char *)b->open[b->depth - 1]->name : NULL;
+	return b->depth ? b->open_info[b->depth - 1] : NULL;
 }
 
-static int is_open(const struct builder *b, const char *name)
+static int is_open(const struct builder *b, const struct tag_info *t)
 {
 	for (int i = 0; i < b->depth; i++)
-		if (strcmp((const char *)b->open[i]->name, name) == 0)
+		if (b->open_info[i] == t)
 			return 1;
 	return 0;
 }
 
 /* --- building --- */
 
-static xmlNodePtr push(struct builder *b, const char *name)
+static xmlNodePtr push(struct builder *b, const char *name, const struct tag_info *t)
 {
 	xmlNodePtr node;
 
@@ -234,41 +243,44 @@ static xmlNodePtr push(struct builder *b, const char *name)
 		xmlDocSetRootElement(b->doc, node);
 	else  /* after </html>, libxml2 starts over inside the first root */
 		xmlAddChild(xmlDocGetRootElement(b->doc), node);
+	b->open_info[b->depth] = t;
 	b->open[b->depth++] = node;
-	if (strcmp(name, "body") == 0)
+	if (t == tag_body)
 		b->body = node;
-	else if (strcmp(name, "head") == 0)
+	else if (t == tag_head)
 		b->seen_head = 1;
 	return node;
 }
 
 /* What a new element implies: <html> around everything, <head> for head
  * content before any, <body> for the rest. */
-static void imply(struct builder *b, const char *name, unsigned flags)
+static void imply(struct builder *b, const struct tag_info *t)
 {
-	if (strcmp(name, "html") == 0)
+	if (t == tag_html)
 		return;
 	if (b->depth == 0)
-		push(b, "html");
-	if (strcmp(name, "head") == 0 || strcmp(name, "body") == 0)
+		push(b, "html", tag_html);
+	if (t == tag_head || t == tag_body)
 		return;
-	if (b->depth <= 1 && (flags & HEAD_CONTENT)) {
+	if (b->depth <= 1 && (t->flags & HEAD_CONTENT)) {
 		if (!b->seen_head)
-			push(b, "head");
+			push(b, "head", tag_head);
 		return;
 	}
-	if (b->body || is_open(b, "head"))
+	if (b->body || is_open(b, tag_head))
 		return;
-	push(b, "body");
+	push(b, "body", tag_body);
 }
 
 /* The innermost elements the new one ends, one after the other. */
 static void auto_close(struct builder *b, const struct tag_info *t)
 {
 	while (b->depth > 0) {
-		const char *cur = current_name(b);
+		const struct tag_info *cur = current(b);
 
-		if (!listed(t->closes, cur) && !(strcmp(cur, "head") == 0 && (t->flags & ENDS_HEAD)))
+		/* an element not in the table is in no list */
+		if (!(cur != &unlisted && listed(t->closes, cur->name)) &&
+		    !(cur == tag_head && (t->flags & ENDS_HEAD)))
 			return;
 		b->depth--;
 	}
@@ -500,10 +512,10 @@ static void place_text(struct builder *b, const char *start, const char *stop)
 		return;
 	}
 	/* text cannot stand in <html> or <head>, nor outside everything */
-	if (b->depth == 0 || !strcmp(current_name(b), "html") || !strcmp(current_name(b), "head")) {
-		auto_close(b, tag_info("p"));
-		imply(b, "p", 0);
-		push(b, "p");
+	if (b->depth == 0 || current(b) == tag_html || current(b) == tag_head) {
+		auto_close(b, tag_p);
+		imply(b, tag_p);
+		push(b, "p", tag_p);
 		if (b->failed)
 			return;
 	}
@@ -599,15 +611,14 @@ static void start_tag(struct builder *b)
 	read_name(b, name, sizeof(name));
 	t = tag_info(name);
 	/* a second <html>, a <head> not right in <html>, a second <body> */
-	misplaced = (strcmp(name, "html") == 0 && b->depth > 0) ||
-		    (strcmp(name, "head") == 0 && b->depth != 1) ||
-		    (strcmp(name, "body") == 0 && b->body);
+	misplaced = (t == tag_html && b->depth > 0) || (t == tag_head && b->depth != 1) ||
+		    (t == tag_body && b->body);
 	if (!misplaced) {
 		auto_close(b, t);
-		imply(b, name, t->flags);
+		imply(b, t);
 	}
 	/* attributes go on a node of their own while the tag is misplaced */
-	node = misplaced ? xmlNewDocNode(b->doc, NULL, (const xmlChar *)name, NULL) : push(b, name);
+	node = misplaced ? xmlNewDocNode(b->doc, NULL, (const xmlChar *)name, NULL) : push(b, name, t);
 	if (!node) {
 		b->failed = 1;
 		return;
@@ -651,7 +662,8 @@ static void end_tag(struct builder *b)
 {
 	char name[MAX_NAME];
 	const char *gt;
-	int priority, i;
+	const struct tag_info *t;
+	int i;
 
 	b->p += 2;  /* "</" */
 	read_name(b, name, sizeof(name));
@@ -659,13 +671,14 @@ static void end_tag(struct builder *b)
 	b->p = gt ? gt + 1 : b->end;
 	if (!name[0])
 		return;
-	priority = tag_info(name)->end_priority;
+	t = tag_info(name);
 	for (i = b->depth - 1; i >= 0; i--) {
-		const char *open = (const char *)b->open[i]->name;
+		const struct tag_info *open = b->open_info[i];
 
-		if (strcmp(open, name) == 0)
+		/* entries compare as pointers; elements not in the table by name */
+		if (t != &unlisted ? open == t : strcmp((const char *)b->open[i]->name, name) == 0)
 			break;
-		if (tag_info(open)->end_priority > priority)
+		if (open->end_priority > t->end_priority)
 			return;
 	}
 	if (i >= 0)

@@ -22,6 +22,10 @@
 static pthread_mutex_t vault_mutex = PTHREAD_MUTEX_INITIALIZER;
 static char path_override[PATH_MAX];
 static char path_buf[PATH_MAX];
+/* Where the vault is configured to be, before links are followed: worked
+ * out once (vault_set_path starts over), under the mutex. */
+static char configured[PATH_MAX];
+static int configured_known;
 static char passphrase_file[PATH_MAX];
 static struct secret *passphrase;     /* cached for the process */
 static int passphrase_from_tty;
@@ -32,6 +36,7 @@ void vault_set_path(const char *path)
 {
 	pthread_mutex_lock(&vault_mutex);
 	snprintf(path_override, sizeof(path_override), "%s", path ? path : "");
+	configured_known = 0;
 	key_valid = 0;
 	pthread_mutex_unlock(&vault_mutex);
 }
@@ -43,33 +48,42 @@ void vault_set_passphrase_file(const char *path)
 	pthread_mutex_unlock(&vault_mutex);
 }
 
-/* The vault's file for the given override (may be empty) into out. A
- * symlinked vault is followed, so that the atomic rename replaces the file
- * and not the link. */
-static void compute_path(const char *override, char *out, size_t cap)
+static const char *configured_path(void)
 {
 	const char *env = getenv("PECCTL_VAULT");
 	const char *xdg = getenv("XDG_DATA_HOME");
 	const char *home = getenv("HOME");
+
+	if (configured_known)
+		return configured;
+	if (path_override[0])
+		snprintf(configured, sizeof(configured), "%s", path_override);
+	else if (env && *env)
+		snprintf(configured, sizeof(configured), "%s", env);
+	else if (xdg && *xdg)
+		snprintf(configured, sizeof(configured), "%s/pecctl/vault", xdg);
+	else
+		snprintf(configured, sizeof(configured), "%s/.local/share/pecctl/vault", home ? home : ".");
+	configured_known = 1;
+	return configured;
+}
+
+/* A symlinked vault is followed, so that the atomic rename replaces the
+ * file and not the link. */
+static void follow_link(char *path, size_t cap)
+{
 	char resolved[PATH_MAX];
 	struct stat st;
 
-	if (override[0])
-		snprintf(out, cap, "%s", override);
-	else if (env && *env)
-		snprintf(out, cap, "%s", env);
-	else if (xdg && *xdg)
-		snprintf(out, cap, "%s/pecctl/vault", xdg);
-	else
-		snprintf(out, cap, "%s/.local/share/pecctl/vault", home ? home : ".");
-	if (lstat(out, &st) == 0 && S_ISLNK(st.st_mode) && realpath(out, resolved))
-		snprintf(out, cap, "%s", resolved);
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, resolved))
+		snprintf(path, cap, "%s", resolved);
 }
 
 /* Called with the mutex held. */
 static const char *current_path(void)
 {
-	compute_path(path_override, path_buf, sizeof(path_buf));
+	snprintf(path_buf, sizeof(path_buf), "%s", configured_path());
+	follow_link(path_buf, sizeof(path_buf));
 	return path_buf;
 }
 
@@ -85,15 +99,17 @@ const char *vault_path(void)
 
 int vault_locate(char *out, size_t cap)
 {
-	char override[PATH_MAX];
+	int exists;
 
-	/* only the override is shared state: the file system is asked
-	 * without the lock, which batch workers would queue for */
+	/* the lock only for the configured path: the file system is asked
+	 * without it, which batch workers would queue for */
 	pthread_mutex_lock(&vault_mutex);
-	snprintf(override, sizeof(override), "%s", path_override);
+	snprintf(out, cap, "%s", configured_path());
 	pthread_mutex_unlock(&vault_mutex);
-	compute_path(override, out, cap);
-	return access(out, F_OK) == 0;
+	exists = access(out, F_OK) == 0;
+	if (exists)
+		follow_link(out, cap);
+	return exists;
 }
 
 int vault_exists(void)

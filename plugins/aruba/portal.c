@@ -30,12 +30,27 @@ const char *aruba_site_host(enum aruba_site site)
 	return sites[site].host;
 }
 
+/* "site<infix>name" into key; 0, or -1 when it does not fit. Without
+ * snprintf: the operations look their settings up a dozen times a mailbox. */
+static int site_key(char *key, size_t cap, enum aruba_site site, const char *infix, const char *name)
+{
+	size_t ns = strlen(sites[site].key), ni = strlen(infix), nn = strlen(name);
+
+	if (ns + ni + nn >= cap)
+		return -1;
+	memcpy(key, sites[site].key, ns);
+	memcpy(key + ns, infix, ni);
+	memcpy(key + ns + ni, name, nn + 1);
+	return 0;
+}
+
 const char *aruba_config(struct pecctl_call *call, enum aruba_site site, const char *name,
 			 const char *fallback)
 {
 	char key[160];
 
-	snprintf(key, sizeof(key), "%s.%s", sites[site].key, name);
+	if (site_key(key, sizeof(key), site, ".", name) != 0)
+		return fallback;
 	return aruba_host->config(call, key, fallback);
 }
 
@@ -43,7 +58,8 @@ const char *aruba_field(struct pecctl_call *call, enum aruba_site site, const ch
 {
 	char key[160];
 
-	snprintf(key, sizeof(key), "%s.field.%s", sites[site].key, name);
+	if (site_key(key, sizeof(key), site, ".field.", name) != 0)
+		return name;
 	return aruba_host->config(call, key, name);
 }
 

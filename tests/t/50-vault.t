@@ -268,9 +268,20 @@ is "$out" "$PW3" "the promoted password's predecessor is previous"
 v vault reconcile
 is "$status" 0 "reconcile with nothing pending exits 0"
 
+# a vault reached through a symbolic link: the file behind it is replaced,
+# the link stays
+mkdir -p "$T/elsewhere"
+PECCTL_VAULT="$T/elsewhere/vault" v vault init
+ln -s "$T/elsewhere/vault" "$T/linked-vault"
+PECCTL_VAULT="$T/linked-vault" v_in "linked-1" vault set linked@pec.it
+is "$status" 0 "set works through a symlinked vault"
+ok "$([ -L "$T/linked-vault" ]; echo $?)" "the link is still a link"
+PECCTL_VAULT="$T/elsewhere/vault" v vault get linked@pec.it
+is "$out" "linked-1" "and the file it points to holds the new entry"
+
 # no secret on stderr, ever
 for s in "$PW1" "$PW2" "$PW3" "$PECCTL_VAULT_PASSPHRASE" 'Second pass-phrase' 'Rotated.2025-pec' \
-	'alpha-1' 'gamma 3' 'concurrent-5' 'tty-secret-1'; do
+	'alpha-1' 'gamma 3' 'concurrent-5' 'tty-secret-1' 'linked-1'; do
 	if grep -qF -- "$s" "$T/all-stderr"; then ok 1 "no secret on stderr ($s found)"; fi
 done
 ok 0 "no password or passphrase ever reached stderr ($(wc -l < "$T/all-stderr") lines checked)"

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sodium.h>
 #include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
 #include "html_internal.h"
 
 struct html_field {
@@ -362,18 +363,35 @@ static int action_matches(const char *want, int want_origin, const char *have)
 	return 1;
 }
 
+/* Every <form>, in document order, as the node set "//form" would give:
+ * found by walking the tree, which costs less than compiling and running
+ * the expression for each lookup. NULL out of memory. */
 static xmlXPathObjectPtr all_forms(struct html_doc *d)
 {
-	xmlXPathContextPtr ctx = html_doc_xpath(d);
-	xmlXPathObjectPtr res = NULL;
+	xmlNodeSetPtr set = xmlXPathNodeSetCreate(NULL);
+	xmlNodePtr node = d->doc ? d->doc->children : NULL;
 
-	if (ctx)
-		res = xmlXPathEvalExpression((const xmlChar *)"//form", ctx);
-	if (res && (res->type != XPATH_NODESET || !res->nodesetval)) {
-		xmlXPathFreeObject(res);
-		res = NULL;
+	if (!set)
+		return NULL;
+	while (node) {
+		if (node->type == XML_ELEMENT_NODE && is_tag(node, "form") &&
+		    xmlXPathNodeSetAdd(set, node) < 0) {
+			xmlXPathFreeNodeSet(set);
+			return NULL;
+		}
+		/* depth first: the children, else the next sibling, else the
+		 * next sibling of the nearest ancestor that has one */
+		if (node->type == XML_ELEMENT_NODE && node->children) {
+			node = node->children;
+			continue;
+		}
+		while (node && !node->next)
+			node = node->parent && node->parent->type != XML_HTML_DOCUMENT_NODE &&
+			       node->parent->type != XML_DOCUMENT_NODE ? node->parent : NULL;
+		if (node)
+			node = node->next;
 	}
-	return res;
+	return xmlXPathWrapNodeSet(set);
 }
 
 struct html_form *html_form_find(struct html_doc *d, const char *action, const char *id)

@@ -210,6 +210,12 @@ t.is(#forms, 2, "forms() lists every form")
 t.is(forms[2].action, "https://gestionemail.pec.it/logout", "forms() gives each action")
 t.is(table.concat(forms[1].fields, ","), "password_attuale,nuova_password,ripeti_password,_token",
 	"forms() gives each form's field names")
+local deep = html.parse([[<!-- c --><div><table><tr><td><form id="a"></form></td></tr></table></div>
+<p><span><form id="b"><input name="x"></form></span></p><form id="c"></form>]], "https://x.test/")
+local ids = {}
+for _, df in ipairs(deep:forms()) do ids[#ids + 1] = df.id end
+t.is(table.concat(ids, ","), "a,b,c", "forms() finds forms at every depth, in page order")
+t.is(deep:form{ id = "c" } and deep:form{ id = "c" }.id, "c", "and form{} finds the last one")
 
 -- Forms: fields -------------------------------------------------------
 local fields = f:fields()

@@ -4,7 +4,9 @@
  * with require.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <lualib.h>
 #include "embedded_lua.h"
@@ -30,15 +32,82 @@ static const struct {
 };
 
 /* package.preload loader for an embedded module: upvalue 1 is its index. */
+/* Each embedded module compiled once per process, kept as bytecode (with
+ * its line information, for tracebacks): a batch starts a Lua state per
+ * worker, and parsing the same sources again in each cost more than all
+ * the rest of its start. */
+struct compiled {
+	char *code;
+	size_t len, cap;
+};
+
+static pthread_mutex_t compiled_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct compiled *compiled;   /* one per embedded module, made on first use */
+
+static int collect_bytecode(lua_State *L, const void *p, size_t n, void *ud)
+{
+	struct compiled *c = ud;
+
+	(void)L;
+	if (c->len + n > c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 4096;
+		char *grown;
+
+		while (cap < c->len + n)
+			cap *= 2;
+		if (!(grown = realloc(c->code, cap)))
+			return 1;
+		c->code = grown;
+		c->cap = cap;
+	}
+	memcpy(c->code + c->len, p, n);
+	c->len += n;
+	return 0;
+}
+
+static size_t embedded_count(void)
+{
+	size_t n = 0;
+
+	while (embedded_lua_files[n].module)
+		n++;
+	return n;
+}
+
+/* Pushes module i's chunk: from the bytecode kept for the process, or
+ * compiled from source (and kept) the first time. */
+static int load_module_chunk(lua_State *L, size_t i, const char *chunkname)
+{
+	const struct embedded_lua *m = &embedded_lua_files[i];
+	int rc;
+
+	pthread_mutex_lock(&compiled_lock);
+	if (!compiled)
+		compiled = calloc(embedded_count(), sizeof(*compiled));
+	if (compiled && compiled[i].len) {
+		rc = luaL_loadbufferx(L, compiled[i].code, compiled[i].len, chunkname, "b");
+		pthread_mutex_unlock(&compiled_lock);
+		return rc;
+	}
+	rc = luaL_loadbuffer(L, m->source, m->length, chunkname);
+	if (rc == LUA_OK && compiled && lua_dump(L, collect_bytecode, &compiled[i], 0) != 0) {
+		/* out of memory: this state has its chunk, the next compiles again */
+		free(compiled[i].code);
+		memset(&compiled[i], 0, sizeof(compiled[i]));
+	}
+	pthread_mutex_unlock(&compiled_lock);
+	return rc;
+}
+
 static int load_embedded(lua_State *L)
 {
-	const struct embedded_lua *m = &embedded_lua_files[lua_tointeger(L, lua_upvalueindex(1))];
+	size_t i = (size_t)lua_tointeger(L, lua_upvalueindex(1));
 	char chunkname[128];
 
-	snprintf(chunkname, sizeof(chunkname), "=[pecctl]/%s.lua", m->module);
-	if (luaL_loadbuffer(L, m->source, m->length, chunkname) != LUA_OK)
+	snprintf(chunkname, sizeof(chunkname), "=[pecctl]/%s.lua", embedded_lua_files[i].module);
+	if (load_module_chunk(L, i, chunkname) != LUA_OK)
 		return lua_error(L);
-	lua_pushstring(L, m->module);
+	lua_pushstring(L, embedded_lua_files[i].module);
 	lua_call(L, 1, 1);
 	return 1;
 }

@@ -12,9 +12,11 @@
 #include <curl/curl.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/xpath.h>
+#include <libxml/valid.h>
 #include <libxml/xpathInternals.h>
 #include "html_internal.h"
 #include "html_tree.h"
+#include "log.h"
 #include "xml_alloc.h"
 
 #define HTML_PARSE_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | \
@@ -102,6 +104,9 @@ static void read_parser_choice(void)
 	const char *choice = getenv("PECCTL_HTML_PARSER");
 
 	libxml2_only = choice && strcmp(choice, "libxml2") == 0;
+	if (libxml2_only)
+		log_printf(PECCTL_LOG_DEBUG, "html",
+			   "PECCTL_HTML_PARSER=libxml2: pages are read by libxml2's HTML parser");
 }
 
 static int use_libxml2_parser(void)
@@ -347,6 +352,37 @@ static void xpath_fail(struct pecctl_error *err, const char *expr, const char *w
 }
 
 
+xmlNodePtr html_next_node(xmlNodePtr node)
+{
+	if (node->type == XML_ELEMENT_NODE && node->children)
+		return node->children;
+	while (!node->next) {
+		node = node->parent;
+		if (!node || node->type == XML_DOCUMENT_NODE || node->type == XML_HTML_DOCUMENT_NODE)
+			return NULL;
+	}
+	return node->next;
+}
+
+/* XPath's id() looks ids up in the document's index, which html_tree.c
+ * does not build (libxml2's parser does, at a cost to every page): made
+ * here for the rare expression that calls id(). */
+static void index_ids(struct html_doc *d, const char *expr)
+{
+	xmlNodePtr node;
+
+	if (d->doc->ids || !strstr(expr, "id("))
+		return;
+	for (node = d->doc->children; node; node = html_next_node(node)) {
+		if (node->type != XML_ELEMENT_NODE)
+			continue;
+		for (xmlAttrPtr a = node->properties; a; a = a->next)
+			if (xmlStrEqual(a->name, (const xmlChar *)"id") && a->children &&
+			    a->children->type == XML_TEXT_NODE && a->children->content)
+				xmlAddID(NULL, d->doc, a->children->content, a);
+	}
+}
+
 static xmlXPathObjectPtr xpath_eval(struct html_doc *d, const char *expr, struct pecctl_error *err)
 {
 	struct xpath_errors xe = { { 0 } };
@@ -360,6 +396,7 @@ static xmlXPathObjectPtr xpath_eval(struct html_doc *d, const char *expr, struct
 		pecctl_error_set(err, PECCTL_E_INTERNAL, "out of memory");
 		return NULL;
 	}
+	index_ids(d, expr);
 	ctx->error = xpath_error;
 	ctx->userData = &xe;
 	comp = xmlXPathCtxtCompile(ctx, (const xmlChar *)expr);

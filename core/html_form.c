@@ -369,27 +369,16 @@ static int action_matches(const char *want, int want_origin, const char *have)
 static xmlXPathObjectPtr all_forms(struct html_doc *d)
 {
 	xmlNodeSetPtr set = xmlXPathNodeSetCreate(NULL);
-	xmlNodePtr node = d->doc ? d->doc->children : NULL;
+	xmlNodePtr node;
 
 	if (!set)
 		return NULL;
-	while (node) {
+	for (node = d->doc ? d->doc->children : NULL; node; node = html_next_node(node)) {
 		if (node->type == XML_ELEMENT_NODE && is_tag(node, "form") &&
 		    xmlXPathNodeSetAdd(set, node) < 0) {
 			xmlXPathFreeNodeSet(set);
 			return NULL;
 		}
-		/* depth first: the children, else the next sibling, else the
-		 * next sibling of the nearest ancestor that has one */
-		if (node->type == XML_ELEMENT_NODE && node->children) {
-			node = node->children;
-			continue;
-		}
-		while (node && !node->next)
-			node = node->parent && node->parent->type != XML_HTML_DOCUMENT_NODE &&
-			       node->parent->type != XML_DOCUMENT_NODE ? node->parent : NULL;
-		if (node)
-			node = node->next;
 	}
 	return xmlXPathWrapNodeSet(set);
 }

@@ -17,6 +17,9 @@ xmlXPathContextPtr html_doc_xpath(struct html_doc *d);
 /* An absolute URL for ref against base (fragment dropped); caller frees.
  * With no usable base, a copy of ref. NULL on out-of-memory. */
 char *html_resolve(const char *base, const char *ref);
+/* The node after node in document order (depth first), within its
+ * document; NULL after the last. */
+xmlNodePtr html_next_node(xmlNodePtr node);
 /* Start and length of the path part of url (no query, no fragment). */
 void html_url_path(const char *url, const char **path, size_t *len);
 /* libxml2 strings are UTF-8 bytes. */

@@ -14,9 +14,9 @@
  * outranks it, and is ignored when that element is not open; void
  * elements and "<x/>" hold nothing; <script> and <style> hold raw text;
  * character references and HTML 4 entities decoded, unknown ones kept as
- * written. Comments are kept; a DOCTYPE, processing instructions and other
- * "<!" declarations are dropped; ids are not indexed (nothing here looks
- * pages up by id() or xmlGetID).
+ * written. Comments and processing instructions are kept, a DOCTYPE is
+ * dropped; ids are not indexed here (html.c does it for the rare XPath
+ * that calls id()).
  *
  * html_tree_build returns NULL for what it leaves to libxml2: bytes that
  * are not UTF-8, NUL bytes, nesting deeper than MAX_DEPTH.

@@ -216,6 +216,8 @@ local ids = {}
 for _, df in ipairs(deep:forms()) do ids[#ids + 1] = df.id end
 t.is(table.concat(ids, ","), "a,b,c", "forms() finds forms at every depth, in page order")
 t.is(deep:form{ id = "c" } and deep:form{ id = "c" }.id, "c", "and form{} finds the last one")
+t.is(deep:xpath("count(id('b')//input)")[1], "1", "XPath's id() finds an element by its id")
+t.is(deep:xpath("count(id('nessuno'))")[1], "0", "and nothing for an id not on the page")
 
 -- Forms: fields -------------------------------------------------------
 local fields = f:fields()

@@ -232,14 +232,31 @@ static xmlNodePtr push(struct builder *b, const char *name, const struct tag_inf
 		b->failed = 1;
 		return NULL;
 	}
-	node = xmlNewDocNode(b->doc, NULL, (const xmlChar *)name, NULL);
-	if (!node) {
+	/* as xmlNewDocNode makes it; put after its parent's last child
+	 * directly (xmlAddChild checks for text to merge, an element has none) */
+	node = xmlMalloc(sizeof(*node));
+	if (node) {
+		memset(node, 0, sizeof(*node));
+		node->name = xmlStrdup((const xmlChar *)name);
+	}
+	if (!node || !node->name) {
+		xmlFree(node);
 		b->failed = 1;
 		return NULL;
 	}
-	if (b->depth)
-		xmlAddChild(b->open[b->depth - 1], node);
-	else if (!xmlDocGetRootElement(b->doc))
+	node->type = XML_ELEMENT_NODE;
+	node->doc = b->doc;
+	if (b->depth) {
+		xmlNodePtr parent = b->open[b->depth - 1];
+
+		node->parent = parent;
+		node->prev = parent->last;
+		if (parent->last)
+			parent->last->next = node;
+		else
+			parent->children = node;
+		parent->last = node;
+	} else if (!xmlDocGetRootElement(b->doc))
 		xmlDocSetRootElement(b->doc, node);
 	else  /* after </html>, libxml2 starts over inside the first root */
 		xmlAddChild(xmlDocGetRootElement(b->doc), node);
@@ -478,24 +495,28 @@ static int name_char(char c)
 /* A lower-case name at b->p into out; 0 when there is none. */
 static size_t read_name(struct builder *b, char *out, size_t cap)
 {
+	/* a local cursor: stores into out could alias b->p, which the
+	 * compiler would then read again for every byte */
+	const char *p = b->p, *end = b->end;
 	size_t n = 0;
 
-	if (b->p >= b->end || !name_start(*b->p))
+	if (p >= end || !name_start(*p))
 		return 0;
-	while (b->p < b->end && name_char(*b->p)) {
-		char c = *b->p++;
-
+	for (; p < end && name_char(*p); p++)
 		if (n < cap - 1)
-			out[n++] = is_letter(c) ? (char)(c | 0x20) : c;
-	}
+			out[n++] = is_letter(*p) ? (char)(*p | 0x20) : *p;
 	out[n] = '\0';
+	b->p = p;
 	return n;
 }
 
 static void skip_blanks(struct builder *b)
 {
-	while (b->p < b->end && is_blank(*b->p))
-		b->p++;
+	const char *p = b->p, *end = b->end;
+
+	while (p < end && is_blank(*p))
+		p++;
+	b->p = p;
 }
 
 /* Text [start, stop) where it may stand. */
@@ -533,7 +554,51 @@ static void text(struct builder *b)
 	place_text(b, start, b->p);
 }
 
-/* One attribute at b->p onto node (unless it is a repeat). */
+/* Attribute name="value" (value NULL: a name alone) after node's others,
+ * unless node has one by that name already: the first of repeated
+ * attributes counts. Made as xmlNewProp makes it, its value a text child,
+ * without xmlNewProp's second walk down the list and its id check. */
+static void add_attribute(struct builder *b, xmlNodePtr node, const char *name, const char *value,
+			  size_t len)
+{
+	xmlAttrPtr last = NULL, a;
+
+	for (a = node->properties; a; a = a->next) {
+		if (strcmp((const char *)a->name, name) == 0)
+			return;
+		last = a;
+	}
+	if (!(a = xmlMalloc(sizeof(*a)))) {
+		b->failed = 1;
+		return;
+	}
+	memset(a, 0, sizeof(*a));
+	a->type = XML_ATTRIBUTE_NODE;
+	a->parent = node;
+	a->doc = b->doc;
+	a->prev = last;
+	if (last)
+		last->next = a;
+	else
+		node->properties = a;
+	/* linked first: on failure the node frees it with the rest */
+	if (!(a->name = xmlStrdup((const xmlChar *)name))) {
+		b->failed = 1;
+		return;
+	}
+	if (value) {
+		xmlNodePtr text = xmlNewDocTextLen(b->doc, (const xmlChar *)value, (int)len);
+
+		if (!text) {
+			b->failed = 1;
+			return;
+		}
+		text->parent = (xmlNodePtr)a;
+		a->children = a->last = text;
+	}
+}
+
+/* One attribute at b->p onto node. */
 static void attribute(struct builder *b, xmlNodePtr node)
 {
 	char name[MAX_NAME];
@@ -569,10 +634,7 @@ static void attribute(struct builder *b, xmlNodePtr node)
 	} else if (htmlIsBooleanAttr((const xmlChar *)name)) {
 		value = name;
 	}
-	if (xmlHasProp(node, (const xmlChar *)name))
-		return;  /* the first of repeated attributes counts */
-	if (!xmlNewProp(node, (const xmlChar *)name, (const xmlChar *)value))
-		b->failed = 1;
+	add_attribute(b, node, name, value, value == b->buf ? b->buf_len : value ? strlen(value) : 0);
 }
 
 /* <script> and <style> hold everything up to "</script", "</style":

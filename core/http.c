@@ -1,8 +1,11 @@
-/* HTTP sessions on libcurl. One easy handle per session: its own cookie
+/* HTTP sessions on libcurl. One easy handle per session (kept for the
+ * thread's next session when it closes: http_handles.c): its own cookie
  * engine, kept-alive connections, verified TLS 1.2+. Redirects are followed
  * here rather than by libcurl so that credentials and the caller's headers
- * stay with the origin they were given for. Callbacks only record; every
- * decision is taken after curl_easy_perform returns. */
+ * stay with the origin they were given for. Callbacks only record, but for
+ * one decision: on_prerequest stops libcurl from sending a state-changing
+ * request a second time; every other is taken after curl_easy_perform
+ * returns. */
 #include "http.h"
 #include "http_handles.h"
 #include "log.h"

@@ -819,9 +819,6 @@ htmlDocPtr html_tree_build(const char *body, size_t len, const char *url)
 		xmlFreeDoc(b.doc);
 		return NULL;
 	}
-	/* Built as a plain XML document: an HTML one makes every id attribute
-	 * an index entry (a hash table per page, seeded under a global lock). */
-	b.doc->type = XML_DOCUMENT_NODE;
 	b.p = body;
 	b.end = body + len;
 	while (b.p < b.end && !b.failed) {
@@ -844,7 +841,6 @@ htmlDocPtr html_tree_build(const char *body, size_t len, const char *url)
 		}
 	}
 	xmlFree(b.buf);
-	b.doc->type = XML_HTML_DOCUMENT_NODE;
 	if (b.failed) {
 		xmlFreeDoc(b.doc);
 		return NULL;

@@ -63,7 +63,6 @@ struct http_session {
 	struct http_buf head;
 	struct http_buf sent;
 	int attempts;   /* times curl got ready to send this hop's request (on_prerequest) */
-	int fresh_handle;     /* s->curl was new, not a thread's kept one */
 	char *cacert;         /* --cacert, NULL for the default */
 	int hop_unsafe;       /* this hop's request changes state */
 	int resend_refused;   /* on_prerequest stopped a second copy of it */
@@ -408,7 +407,7 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	struct http_session *s;
 	const char *colon;
 	size_t n;
-	int ok = 1;
+	int ok = 1, fresh;
 
 	if (!cfg)
 		cfg = &defaults;
@@ -439,7 +438,7 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	buf_init(&s->head, HTTP_MAX_HEAD_BYTES, 0);
 	buf_init(&s->sent, HTTP_MAX_SENT_BYTES, 1);
 	s->cacert = cfg->cacert && cfg->cacert[0] ? strdup(cfg->cacert) : NULL;
-	s->curl = http_handle_take(s->cacert, &s->fresh_handle);
+	s->curl = http_handle_take(s->cacert, &fresh);
 	if (!s->curl) {
 		set_error(err, PECCTL_E_INTERNAL, 0, "cannot create a libcurl handle");
 		free(s->cacert);
@@ -464,13 +463,13 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	/* a kept handle may come from a session with another share */
 	ok &= curl_easy_setopt(s->curl, CURLOPT_SHARE, (CURLSH *)cfg->share) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-	if (s->fresh_handle)
+	if (fresh)  /* a kept handle's cookie engine is on already */
 		ok &= curl_easy_setopt(s->curl, CURLOPT_COOKIEFILE, "") == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) ==
 	      CURLE_OK;
-	if (s->fresh_handle && s->cacert)
+	if (fresh && s->cacert)
 		ok &= curl_easy_setopt(s->curl, CURLOPT_CAINFO, s->cacert) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;

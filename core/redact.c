@@ -13,21 +13,15 @@
 /* Below this length a "secret" would mask ordinary words and digits. */
 #define REDACT_MIN_LEN 4
 #define REDACT_MAX_VALUES 4096
-/* All patterns live in one guarded, locked block, allocated once: a
- * sodium_malloc per pattern costs several system calls, and a batch
- * registers thousands of them. */
-#define REDACT_ARENA_SIZE ((size_t)1 << 20)
 
 struct pattern {
-	char *bytes;   /* inside the arena: the patterns are secrets too */
+	char *bytes;   /* on the secure heap: the patterns are secrets too */
 	size_t len;
 	unsigned refs; /* the same value may be registered twice */
 };
 
 static struct pattern patterns[REDACT_MAX_VALUES];
 static size_t n_patterns;
-static char *arena;
-static size_t arena_used;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int needs_percent(unsigned char c)
@@ -98,37 +92,23 @@ static void add_pattern(const char *bytes, size_t len)
 		p->refs++;
 		return;
 	}
-	if (!arena && !(arena = sodium_malloc(REDACT_ARENA_SIZE)))
-		abort();
 	/* more live secrets than any run holds means a leak: fail loudly */
-	if (n_patterns == REDACT_MAX_VALUES || len > REDACT_ARENA_SIZE - arena_used)
+	if (n_patterns == REDACT_MAX_VALUES)
 		abort();
 	p = &patterns[n_patterns++];
-	p->bytes = arena + arena_used;
+	p->bytes = secure_alloc(len);
 	memcpy(p->bytes, bytes, len);
 	p->len = len;
 	p->refs = 1;
-	arena_used += len;
 }
 
-/* Patterns sit in the arena in the order they were added; removing one
- * closes its gap so the arena never fragments. */
 static void remove_pattern(const char *bytes, size_t len)
 {
 	struct pattern *p = find_pattern(bytes, len);
-	char *gap;
-	size_t tail;
 
 	if (!p || --p->refs > 0)
 		return;
-	gap = p->bytes;
-	tail = (size_t)(arena + arena_used - (gap + len));
-	memmove(gap, gap + len, tail);
-	arena_used -= len;
-	sodium_memzero(arena + arena_used, len);
-	for (size_t i = 0; i < n_patterns; i++)
-		if (patterns[i].bytes > gap)
-			patterns[i].bytes -= len;
+	secure_free(p->bytes);  /* zeroes it */
 	*p = patterns[--n_patterns];
 }
 

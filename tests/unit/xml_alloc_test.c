@@ -35,7 +35,7 @@ static const size_t sizes[] = { 1, 15, 16, 17, 100, 496, 497, 1008, 1009, 2032, 
 int main(void)
 {
 	unsigned char *blocks[N_SIZES];
-	int intact = 1, distinct = 1;
+	int intact = 1, aligned = 1;
 
 #if defined(__SANITIZE_ADDRESS__)
 	printf("1..0 # SKIP libxml2 keeps the system allocator under AddressSanitizer\n");
@@ -52,10 +52,10 @@ int main(void)
 	for (size_t i = 0; i < N_SIZES; i++) {
 		for (size_t k = 0; k < sizes[i]; k++)
 			intact &= blocks[i][k] == (unsigned char)(i + 1);
-		distinct &= ((uintptr_t)blocks[i] & 15) == 0;
+		aligned &= ((uintptr_t)blocks[i] & 15) == 0;
 	}
 	ok(intact, "blocks of every size keep their bytes, none overlapping");
-	ok(distinct, "blocks are 16-byte aligned");
+	ok(aligned, "blocks are 16-byte aligned");
 	for (size_t i = 0; i < N_SIZES; i++)
 		xmlFree(blocks[i]);
 

@@ -444,10 +444,13 @@ static int append(struct batch_journal *j, cJSON *line, int durable, long *seq)
 		while ((n = write(j->fd, text, len + 1)) < 0 && errno == EINTR)
 			;
 	pthread_mutex_lock(&j->lock);
-	if (n == (ssize_t)(len + 1))
+	if (n == (ssize_t)(len + 1)) {
 		j->written++;
-	else
+	} else {
+		if (n >= 0)
+			errno = ENOSPC;  /* a short write to a file: the disk or quota is full */
 		rc = -1;
+	}
 	if (seq)
 		*seq = j->written;
 	if (rc == 0 && durable)

@@ -107,6 +107,10 @@ static void read_parser_choice(void)
 	if (libxml2_only)
 		log_printf(PECCTL_LOG_DEBUG, "html",
 			   "PECCTL_HTML_PARSER=libxml2: pages are read by libxml2's HTML parser");
+	else if (choice && *choice)
+		log_printf(PECCTL_LOG_WARN, "html",
+			   "PECCTL_HTML_PARSER=%s is not 'libxml2', the one other reader; pages are read "
+			   "by pecctl's own", choice);
 }
 
 static int use_libxml2_parser(void)

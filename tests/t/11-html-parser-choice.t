@@ -36,5 +36,8 @@ like "$ours" "^form	https://gestionemail.pec.it/login	POST	_token,casella,passwo
 	"the form, its fields and an entity in a value"
 like "$ours" "alert	Credenziali non valide" "the alert's text"
 is "$ours" "$out" "both readers give the same answers"
+PECCTL_HTML_PARSER=libxm run_pecctl script "$T/read.lua" "$T/page.html"
+like "$err" "PECCTL_HTML_PARSER=libxm is not 'libxml2'" "a misspelt choice is pointed out"
+is "$out" "$ours" "and pecctl's reader reads the page"
 
 done_testing

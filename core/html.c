@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <curl/curl.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/xpath.h>
@@ -236,8 +235,11 @@ static int mentions_base_tag(const char *body, size_t len)
 {
 	const char *p = body, *end = body + len;
 
+	/* letters compared with their case bit set: a page has many tags and
+	 * a call per tag cost more than the scan */
 	while ((p = memchr(p, '<', (size_t)(end - p))) != NULL && end - p > 5) {
-		if (strncasecmp(p + 1, "base", 4) == 0 && memchr(" \t\r\n/>", p[5], 6))
+		if ((p[1] | 0x20) == 'b' && (p[2] | 0x20) == 'a' && (p[3] | 0x20) == 's' &&
+		    (p[4] | 0x20) == 'e' && memchr(" \t\r\n/>", p[5], 6))
 			return 1;
 		p++;
 	}

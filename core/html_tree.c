@@ -22,10 +22,13 @@
  * are not UTF-8, NUL bytes, nesting deeper than MAX_DEPTH.
  */
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
+#include <libxml/parserInternals.h>  /* xmlStringText, the name of text nodes */
 #include <libxml/tree.h>
 #include "html_tree.h"
 #include "utf8.h"
@@ -143,12 +146,41 @@ static const struct tag_info unlisted = { "", 0, 100, NULL };
 /* Where the names starting with each letter begin in tags[], and end: a
  * lookup compares a handful of names, not a binary search's worth. */
 static unsigned char letter_start[27];
+/* Each entry's name length, and the entries its closes list names as a
+ * bit set over tags[]: tested per start tag, where a string search
+ * through the list cost more than the rest of the tag. */
+#define SET_WORDS ((N_TAGS + 63) / 64)
+static unsigned char tag_len[N_TAGS];
+static uint64_t closes_set[N_TAGS][SET_WORDS];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 /* The entries the builder itself refers to: compared as pointers. */
 static const struct tag_info *tag_html, *tag_head, *tag_body, *tag_p;
 
 static void init_byte_classes(void);
-static const struct tag_info *tag_info(const char *name);
+static const struct tag_info *tag_info(const char *name, size_t len);
+
+static const struct tag_info *tag_named(const char *name)
+{
+	return tag_info(name, strlen(name));
+}
+
+/* The bits of the entries a " a b " list names. */
+static void fill_set(uint64_t *set, const char *list)
+{
+	char name[MAX_NAME];
+	int used;
+
+	while (list && sscanf(list, " %63s%n", name, &used) == 1) {
+		const struct tag_info *t = tag_named(name);
+
+		if (t != &unlisted) {
+			size_t i = (size_t)(t - tags);
+
+			set[i / 64] |= (uint64_t)1 << (i % 64);
+		}
+		list += used;
+	}
+}
 
 static void init_tables(void)
 {
@@ -162,36 +194,45 @@ static void init_tables(void)
 			i++;
 	}
 	letter_start[26] = (unsigned char)i;
-	tag_html = tag_info("html");
-	tag_head = tag_info("head");
-	tag_body = tag_info("body");
-	tag_p = tag_info("p");
+	for (i = 0; i < N_TAGS; i++)
+		tag_len[i] = (unsigned char)strlen(tags[i].name);
+	for (i = 0; i < N_TAGS; i++)
+		fill_set(closes_set[i], tags[i].closes);
+	tag_html = tag_named("html");
+	tag_head = tag_named("head");
+	tag_body = tag_named("body");
+	tag_p = tag_named("p");
 }
 
-static const struct tag_info *tag_info(const char *name)
+static const struct tag_info *tag_info(const char *name, size_t len)
 {
 	int l = name[0] - 'a';
 
 	if (l < 0 || l >= 26)
 		return &unlisted;
-	for (size_t i = letter_start[l]; i < letter_start[l + 1]; i++)
-		if (strcmp(tags[i].name + 1, name + 1) == 0)
+	for (size_t i = letter_start[l]; i < letter_start[l + 1]; i++) {
+		size_t k = 1;
+
+		if (tag_len[i] != len)
+			continue;
+		while (k < len && tags[i].name[k] == name[k])
+			k++;
+		if (k == len)
 			return &tags[i];
+	}
 	return &unlisted;
 }
 
-/* Whether the " a b " list holds name (not empty). */
-static int listed(const char *list, const char *name)
+/* Whether element t ends an open cur before it starts. */
+static int closes(const struct tag_info *t, const struct tag_info *cur)
 {
-	size_t n = strlen(name);
-	const char *p = list;
+	size_t ti, ci;
 
-	while (list && (p = strstr(p, name)) != NULL) {
-		if (p[-1] == ' ' && p[n] == ' ')
-			return 1;
-		p += n;
-	}
-	return 0;
+	if (t == &unlisted || cur == &unlisted)
+		return 0;
+	ti = (size_t)(t - tags);
+	ci = (size_t)(cur - tags);
+	return (closes_set[ti][ci / 64] >> (ci % 64)) & 1;
 }
 
 struct builder {
@@ -295,27 +336,54 @@ static void auto_close(struct builder *b, const struct tag_info *t)
 	while (b->depth > 0) {
 		const struct tag_info *cur = current(b);
 
-		/* an element not in the table is in no list */
-		if (!(cur != &unlisted && listed(t->closes, cur->name)) &&
+		if (!closes(t, cur) &&
 		    !(cur == tag_head && (t->flags & ENDS_HEAD)))
 			return;
 		b->depth--;
 	}
 }
 
+/* A text node as xmlNewDocTextLen makes it, without its calls. */
+static xmlNodePtr new_text(struct builder *b, const char *text, size_t len)
+{
+	xmlNodePtr node = xmlMalloc(sizeof(*node));
+
+	if (!node)
+		return NULL;
+	memset(node, 0, sizeof(*node));
+	node->type = XML_TEXT_NODE;
+	node->name = xmlStringText;
+	node->doc = b->doc;
+	if (!(node->content = xmlStrndup((const xmlChar *)text, (int)len))) {
+		xmlFree(node);
+		return NULL;
+	}
+	return node;
+}
+
 static void add_text(struct builder *b, const char *text, size_t len)
 {
-	xmlNodePtr node;
+	xmlNodePtr parent = b->open[b->depth - 1], last = parent->last, node;
 
 	if (!len)
 		return;
-	node = xmlNewDocTextLen(b->doc, (const xmlChar *)text, (int)len);
-	if (!node) {
+	/* merged into the text node before it, as the SAX builder does */
+	if (last && last->type == XML_TEXT_NODE && last->name == xmlStringText) {
+		if (xmlNodeAddContentLen(last, (const xmlChar *)text, (int)len), !last->content)
+			b->failed = 1;
+		return;
+	}
+	if (!(node = new_text(b, text, len))) {
 		b->failed = 1;
 		return;
 	}
-	/* merges into the text node before it, as the SAX builder does */
-	xmlAddChild(b->open[b->depth - 1], node);
+	node->parent = parent;
+	node->prev = last;
+	if (last)
+		last->next = node;
+	else
+		parent->children = node;
+	parent->last = node;
 }
 
 /* --- decoding --- */
@@ -587,7 +655,7 @@ static void add_attribute(struct builder *b, xmlNodePtr node, const char *name, 
 		return;
 	}
 	if (value) {
-		xmlNodePtr text = xmlNewDocTextLen(b->doc, (const xmlChar *)value, (int)len);
+		xmlNodePtr text = new_text(b, value, len);
 
 		if (!text) {
 			b->failed = 1;
@@ -670,8 +738,7 @@ static void start_tag(struct builder *b)
 	int misplaced;
 
 	b->p++;  /* '<' */
-	read_name(b, name, sizeof(name));
-	t = tag_info(name);
+	t = tag_info(name, read_name(b, name, sizeof(name)));
 	/* a second <html>, a <head> not right in <html>, a second <body> */
 	misplaced = (t == tag_html && b->depth > 0) || (t == tag_head && b->depth != 1) ||
 		    (t == tag_body && b->body);
@@ -725,15 +792,16 @@ static void end_tag(struct builder *b)
 	char name[MAX_NAME];
 	const char *gt;
 	const struct tag_info *t;
+	size_t len;
 	int i;
 
 	b->p += 2;  /* "</" */
-	read_name(b, name, sizeof(name));
+	len = read_name(b, name, sizeof(name));
 	gt = memchr(b->p, '>', (size_t)(b->end - b->p));
 	b->p = gt ? gt + 1 : b->end;
 	if (!name[0])
 		return;
-	t = tag_info(name);
+	t = tag_info(name, len);
 	for (i = b->depth - 1; i >= 0; i--) {
 		const struct tag_info *open = b->open_info[i];
 

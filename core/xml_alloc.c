@@ -112,8 +112,15 @@ static void *pool_malloc(size_t size)
 		return block + HEADER;
 	}
 	if (pool.lists[c]) {
+		struct free_block *next = pool.lists[c]->next;
+
 		block = (unsigned char *)pool.lists[c];
-		pool.lists[c] = pool.lists[c]->next;
+		pool.lists[c] = next;
+		/* the next pop reads this block's link: a cache miss when the
+		 * thread's lists went cold while other workers ran, so fetch it
+		 * now while the parser does other work */
+		if (next)
+			__builtin_prefetch(next, 1);
 	} else if (!(block = carve(class_size(c)))) {
 		return NULL;
 	}

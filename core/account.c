@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "account.h"
+#include "http.h"
 #include "registry.h"
 #include "secret.h"
 
@@ -23,7 +24,13 @@ int account_call(struct pecctl_call *call, const char *name, const cJSON *args, 
 	}
 	if (!args)
 		args = empty = cJSON_CreateObject();
+	/* an operation that changes nothing (a login) needs no journal line
+	 * on disk before its POSTs: only the ones that change something do */
+	if (!op->changes_state && call->account->http)
+		http_session_hold_change_gate(call->account->http, 1);
 	rc = op->run(call, args, result, err);
+	if (!op->changes_state && call->account->http)
+		http_session_hold_change_gate(call->account->http, 0);
 	cJSON_Delete(empty);
 	if (rc != 0) {
 		cJSON_Delete(*result);

@@ -31,6 +31,7 @@ struct worker {
 	void *own_share;         /* CURLSH*, PECCTL_BATCH_SHARE=worker */
 	int since_collect;       /* mailboxes since the last full collection */
 	struct batch_job *job;   /* the mailbox being run */
+	int start_on_disk;       /* its "start" line is: changes may go out */
 };
 
 /* --- the share handle --- */
@@ -151,13 +152,18 @@ static void watch_response(void *userdata, const struct http_response *r)
 
 /* The mailbox is about to change something: its "start" line must be on
  * disk first (written without waiting, so that one sync serves the workers
- * that started meanwhile). */
+ * that started meanwhile). Logins do not come here (account_call holds the
+ * gate during operations that change nothing), so the line has had the
+ * requests up to the first change to be carried by another worker's sync. */
 static void before_change(void *userdata)
 {
 	struct worker *w = userdata;
 
-	if (w->job && !w->b->check)
-		batch_journal_sync_to(w->b->journal, w->job->journal_seq);
+	if (!w->job || w->b->check || w->start_on_disk)
+		return;
+	if (batch_journal_sync_to(w->b->journal, w->job->journal_seq) == 0)
+		log_printf(PECCTL_LOG_DEBUG, w->job->account, "journal: start line on disk; changes may follow");
+	w->start_on_disk = 1;  /* a failed sync is reported once, not retried per request */
 }
 
 static void session_opened(void *userdata, struct http_session *s)
@@ -227,6 +233,7 @@ static void run_job(struct worker *w, lua_State *L, struct batch_job *job)
 	int top = lua_gettop(L);
 
 	w->job = job;
+	w->start_on_disk = 0;
 	if (!b->check)
 		batch_journal_start(b->journal, job);
 	lua_pushvalue(L, top - 1);

@@ -55,6 +55,7 @@ struct http_session {
 	void *watch_data;
 	http_change_gate_fn change_gate;
 	void *change_gate_data;
+	int change_gate_held;
 	struct http_hooks hooks;
 	long n_requests;
 	long n_connections;
@@ -525,6 +526,11 @@ void http_session_set_change_gate(struct http_session *s, http_change_gate_fn fn
 	s->change_gate_data = userdata;
 }
 
+void http_session_hold_change_gate(struct http_session *s, int hold)
+{
+	s->change_gate_held += hold ? 1 : -1;
+}
+
 void http_session_set_observer(struct http_session *s, http_observer_fn fn, void *userdata)
 {
 	s->observer = fn;
@@ -950,7 +956,7 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	buf_reset(&s->sent, HTTP_MAX_SENT_BYTES);
 	if (s->hooks.gate && s->hooks.gate(s->hooks.userdata, hop->method, hop->url, err) != 0)
 		return -1;
-	if (s->hop_unsafe && s->change_gate)
+	if (s->hop_unsafe && s->change_gate && !s->change_gate_held)
 		s->change_gate(s->change_gate_data);
 	if (s->hooks.transport)
 		return transport_hop(s, hop, out, err);

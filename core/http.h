@@ -83,6 +83,10 @@ void http_session_set_response_watch(struct http_session *s, http_response_watch
  * batch makes its journal's "start" line durable there. */
 typedef void (*http_change_gate_fn)(void *userdata);
 void http_session_set_change_gate(struct http_session *s, http_change_gate_fn fn, void *userdata);
+/* While held (calls nest), unsafe requests do not call the change gate:
+ * the account holds it during a plugin operation that declares it changes
+ * nothing on the portal (a login's POST). */
+void http_session_hold_change_gate(struct http_session *s, int hold);
 
 /* Hooks around every hop of a session, all optional (core/sessions.c sets
  * them for --replay and the REPL). */

@@ -84,4 +84,18 @@ run_sim batch verify-login --inventory "$T/mailboxes.csv" --parallel 4 --journal
 is "$status" 0 "every mailbox logs in with the password the vault holds"
 like "$out" "20 ok" "all twenty"
 
+# A mailbox's "start" line reaches the disk before its first change, not
+# before its login: the login's POST changes nothing a resume must know.
+# (One mailbox at a time: the http lines are then all its own.)
+run_sim -vv batch password-change --inventory "$T/mailboxes.csv" --limit 'box0000@pec.it' --parallel 1 \
+	--journal "$T/order.jsonl"
+is "$status" 0 "one more change, told step by step"
+order=$(printf '%s\n' "$err" | awk '
+	/http: POST https:\/\/gestionemail.pec.it\/login -> / && !login { login = NR }
+	/box0000@pec.it: journal: start line on disk/ && !disk { disk = NR }
+	/http: POST https:\/\/gestionemail.pec.it\/cambio-password -> / && !change { change = NR }
+	END { print (login && disk && change && login < disk && disk < change) ? "login, on disk, change" : \
+		"login at " login ", on disk at " disk ", change at " change }')
+is "$order" "login, on disk, change" "the start line is made durable after the login, before the change"
+
 done_testing

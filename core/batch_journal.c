@@ -4,7 +4,8 @@
  * which mailboxes finished, which failed, and which were cut off in the
  * middle. Lines are written at once (a killed process loses nothing it
  * wrote); a "start" is fdatasync'd before the mailbox's first request that
- * may change something (batch_journal_sync_to, from the worker), and an
+ * may change something (batch_journal_sync_to, from the worker; a login's
+ * requests change nothing and do not wait for it), and an
  * "end" rides on the next sync, or the journal's close. Until then only a
  * power cut can lose a line: a lost "start" means nothing had changed yet,
  * and a mailbox whose "end" is lost is reconciled on --resume like any

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "lua_alloc.h"
 #include "lua_api.h"
+#include "lua_bytecode.h"
 #include "lua_runtime.h"
 #include "signals.h"
 
@@ -31,74 +32,23 @@ static const struct {
 	{ "fs", lua_open_fs },
 };
 
-/* package.preload loader for an embedded module: upvalue 1 is its index. */
-/* Each embedded module compiled once per process, kept as bytecode (with
- * its line information, for tracebacks): a batch starts a Lua state per
- * worker, and parsing the same sources again in each cost more than all
- * the rest of its start. */
-struct compiled {
-	char *code;
-	size_t len, cap;
-};
-
-static pthread_mutex_t compiled_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct compiled *compiled;   /* one per embedded module, made on first use */
-
-static int collect_bytecode(lua_State *L, const void *p, size_t n, void *ud)
-{
-	struct compiled *c = ud;
-
-	(void)L;
-	if (c->len + n > c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4096;
-		char *grown;
-
-		while (cap < c->len + n)
-			cap *= 2;
-		if (!(grown = realloc(c->code, cap)))
-			return 1;
-		c->code = grown;
-		c->cap = cap;
-	}
-	memcpy(c->code + c->len, p, n);
-	c->len += n;
-	return 0;
-}
-
-static size_t embedded_count(void)
-{
-	size_t n = 0;
-
-	while (embedded_lua_files[n].module)
-		n++;
-	return n;
-}
-
-/* Pushes module i's chunk: from the bytecode kept for the process, or
- * compiled from source (and kept) the first time. */
+/* Pushes embedded module i's chunk: compiled once per process, and kept
+ * (lua_bytecode.c). */
 static int load_module_chunk(lua_State *L, size_t i, const char *chunkname)
 {
 	const struct embedded_lua *m = &embedded_lua_files[i];
+	static const struct bytecode_stamp built_in = { 0 };
 	int rc;
 
-	pthread_mutex_lock(&compiled_lock);
-	if (!compiled)
-		compiled = calloc(embedded_count(), sizeof(*compiled));
-	if (compiled && compiled[i].len) {
-		rc = luaL_loadbufferx(L, compiled[i].code, compiled[i].len, chunkname, "b");
-		pthread_mutex_unlock(&compiled_lock);
-		return rc;
-	}
+	if (bytecode_load_kept(L, chunkname, &built_in, chunkname) == 0)
+		return LUA_OK;
 	rc = luaL_loadbuffer(L, m->source, m->length, chunkname);
-	if (rc == LUA_OK && compiled && lua_dump(L, collect_bytecode, &compiled[i], 0) != 0) {
-		/* out of memory: this state has its chunk, the next compiles again */
-		free(compiled[i].code);
-		memset(&compiled[i], 0, sizeof(compiled[i]));
-	}
-	pthread_mutex_unlock(&compiled_lock);
+	if (rc == LUA_OK)
+		bytecode_keep(L, chunkname, &built_in);
 	return rc;
 }
 
+/* package.preload loader for an embedded module: upvalue 1 is its index. */
 static int load_embedded(lua_State *L)
 {
 	size_t i = (size_t)lua_tointeger(L, lua_upvalueindex(1));
@@ -222,12 +172,22 @@ int runtime_pcall(lua_State *L, int nargs, int nresults)
 int runtime_load_file(lua_State *L, const char *path, struct pecctl_error *err)
 {
 	FILE *f = fopen(path, "r");
+	struct bytecode_stamp stamp = { 0 };
+	char chunkname[4200];
 	int status;
 
 	if (!f) {
 		snprintf(err->message, sizeof(err->message), "cannot open %s: %s", path, strerror(errno));
 		snprintf(err->code, sizeof(err->code), "noinput");
 		return -1;
+	}
+	/* a script's identity and version: the same one is not parsed twice */
+	snprintf(chunkname, sizeof(chunkname), "@%s", path);
+	if (bytecode_stamp_file(fileno(f), &stamp) == 0) {
+		if (bytecode_load_kept(L, chunkname, &stamp, chunkname) == 0) {
+			fclose(f);
+			return 0;
+		}
 	}
 	fclose(f);
 	status = luaL_loadfilex(L, path, "t");
@@ -237,6 +197,8 @@ int runtime_load_file(lua_State *L, const char *path, struct pecctl_error *err)
 		lua_pop(L, 1);
 		return -1;
 	}
+	if (stamp.inode)
+		bytecode_keep(L, chunkname, &stamp);
 	return 0;
 }
 

@@ -313,7 +313,7 @@ void html_doc_free(struct html_doc *d)
 {
 	if (!d)
 		return;
-	xmlFreeDoc(d->doc);
+	html_tree_free(d->doc);
 	free(d->base_url);
 	free(d);
 }

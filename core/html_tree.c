@@ -32,6 +32,7 @@
 #include <libxml/tree.h>
 #include "html_tree.h"
 #include "utf8.h"
+#include "xml_alloc.h"
 
 #define MAX_DEPTH 256
 #define MAX_NAME 64
@@ -873,45 +874,71 @@ static void markup_declaration(struct builder *b)
 	b->p = gt ? gt + 1 : b->end;
 }
 
+void html_tree_free(htmlDocPtr doc)
+{
+	struct xml_arena *arena;
+
+	if (!doc)
+		return;
+	arena = doc->_private;
+	xmlFreeDoc(doc);
+	xml_arena_release(arena);
+}
+
+/* The document made in the calling thread's arena (xml_alloc.h), which
+ * the document then holds in _private for html_tree_free. */
+static htmlDocPtr build(struct builder *b, const char *url)
+{
+	b->doc = htmlNewDocNoDtD(NULL, NULL);
+	if (!b->doc)
+		return NULL;
+	if (url && !(b->doc->URL = xmlStrdup((const xmlChar *)url)))
+		return b->doc;  /* freed by the caller */
+	while (b->p < b->end && !b->failed) {
+		if (*b->p != '<') {
+			text(b);
+		} else if (b->end - b->p > 1 && name_start(b->p[1])) {
+			start_tag(b);
+		} else if (b->end - b->p > 1 && b->p[1] == '/') {
+			end_tag(b);
+		} else if (b->end - b->p > 1 && (b->p[1] == '?' || (b->p[1] == '!' && (
+				   (b->end - b->p >= 4 && memcmp(b->p, "<!--", 4) == 0) ||
+				   (b->end - b->p >= 9 && strncasecmp(b->p, "<!DOCTYPE", 9) == 0))))) {
+			markup_declaration(b);
+		} else {
+			/* a '<' that starts nothing is a character of the element
+			 * it is in (none: it is lost), what follows plain text */
+			if (b->depth)
+				add_text(b, "<", 1);
+			b->p++;
+		}
+	}
+	return b->doc;
+}
+
 htmlDocPtr html_tree_build(const char *body, size_t len, const char *url)
 {
 	struct builder b = { 0 };
+	struct xml_arena *arena;
+	htmlDocPtr doc;
 
 	pthread_once(&tables_once, init_tables);
 	if (!utf8_valid_text((const unsigned char *)body, len))
 		return NULL;
-	b.doc = htmlNewDocNoDtD(NULL, NULL);
-	if (!b.doc)
-		return NULL;
-	if (url && !(b.doc->URL = xmlStrdup((const xmlChar *)url))) {
-		xmlFreeDoc(b.doc);
-		return NULL;
-	}
 	b.p = body;
 	b.end = body + len;
-	while (b.p < b.end && !b.failed) {
-		if (*b.p != '<') {
-			text(&b);
-		} else if (b.end - b.p > 1 && name_start(b.p[1])) {
-			start_tag(&b);
-		} else if (b.end - b.p > 1 && b.p[1] == '/') {
-			end_tag(&b);
-		} else if (b.end - b.p > 1 && (b.p[1] == '?' || (b.p[1] == '!' && (
-				   (b.end - b.p >= 4 && memcmp(b.p, "<!--", 4) == 0) ||
-				   (b.end - b.p >= 9 && strncasecmp(b.p, "<!DOCTYPE", 9) == 0))))) {
-			markup_declaration(&b);
-		} else {
-			/* a '<' that starts nothing is a character of the element
-			 * it is in (none: it is lost), what follows plain text */
-			if (b.depth)
-				add_text(&b, "<", 1);
-			b.p++;
-		}
+	arena = xml_arena_begin();
+	doc = build(&b, url);
+	if (doc && (!url || doc->URL) && !b.failed) {
+		xmlFree(b.buf);
+		xml_arena_end();
+		doc->_private = arena;
+		return doc;
 	}
 	xmlFree(b.buf);
-	if (b.failed) {
-		xmlFreeDoc(b.doc);
-		return NULL;
-	}
-	return b.doc;
+	xml_arena_end();
+	xmlFreeDoc(doc);
+	xml_arena_release(arena);
+	return NULL;
 }
+

@@ -14,6 +14,11 @@
  * xmlFree, which is given no size, knows where the block goes. Under
  * AddressSanitizer libxml2 keeps the system allocator, so that every node
  * stays visible to it.
+ *
+ * While a thread builds a page's tree (html_tree.c), its allocations come
+ * from an arena instead: consecutive memory that goes in one piece with
+ * the document. Freeing a block of it is nothing; the tree sits in a few
+ * cache lines' reach rather than wherever the free lists had blocks.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -28,6 +33,20 @@ void xml_alloc_setup(void)
 {
 }
 
+struct xml_arena *xml_arena_begin(void)
+{
+	return NULL;
+}
+
+void xml_arena_end(void)
+{
+}
+
+void xml_arena_release(struct xml_arena *a)
+{
+	(void)a;
+}
+
 #else
 
 #define HEADER 16
@@ -37,6 +56,8 @@ void xml_alloc_setup(void)
 #define N_SMALL (SMALL_MAX / SMALL_STEP)    /* 32 */
 #define N_CLASSES (N_SMALL + 4)             /* then 1, 2, 4 and 8 KiB */
 #define FROM_MALLOC 0xff
+#define FROM_ARENA 0xfe                     /* the block's size follows at +8 */
+#define ARENA_CHUNK ((size_t)32 << 10)
 
 struct free_block {
 	struct free_block *next;
@@ -130,10 +151,102 @@ static int stack_push(struct class_stack *st, void *block)
 	return 1;
 }
 
+/* --- document arenas --- */
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size;                 /* bytes after this header */
+	unsigned char pad[HEADER - sizeof(size_t)];
+};
+
+struct xml_arena {
+	struct arena_chunk *chunks;  /* the newest first */
+	unsigned char *bump, *end;
+};
+
+static __thread struct xml_arena *building;       /* where this thread's blocks go, or NULL */
+static __thread struct arena_chunk *spare_chunk;  /* the last arena's first chunk, kept warm */
+
+static struct arena_chunk *new_chunk(size_t need)
+{
+	struct arena_chunk *c;
+	size_t size = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+
+	if (size == ARENA_CHUNK && spare_chunk) {
+		c = spare_chunk;
+		spare_chunk = NULL;
+		return c;
+	}
+	if (size > SIZE_MAX - sizeof(*c) || !(c = malloc(sizeof(*c) + size)))
+		return NULL;
+	c->size = size;
+	return c;
+}
+
+static void *arena_malloc(struct xml_arena *a, size_t size)
+{
+	size_t total;
+	unsigned char *block;
+
+	if (size > SIZE_MAX - 2 * HEADER)
+		return NULL;
+	total = (size + 2 * HEADER - 1) / HEADER * HEADER;
+	if ((size_t)(a->end - a->bump) < total) {
+		struct arena_chunk *c = new_chunk(total);
+
+		if (!c)
+			return NULL;
+		c->next = a->chunks;
+		a->chunks = c;
+		a->bump = (unsigned char *)(c + 1);
+		a->end = a->bump + c->size;
+	}
+	block = a->bump;
+	a->bump += total;
+	block[0] = FROM_ARENA;
+	memcpy(block + 8, &size, sizeof(size));
+	return block + HEADER;
+}
+
+struct xml_arena *xml_arena_begin(void)
+{
+	struct xml_arena *a = calloc(1, sizeof(*a));
+
+	building = a;
+	return a;
+}
+
+void xml_arena_end(void)
+{
+	building = NULL;
+}
+
+void xml_arena_release(struct xml_arena *a)
+{
+	struct arena_chunk *c, *next;
+
+	if (!a)
+		return;
+	for (c = a->chunks; c; c = next) {
+		next = c->next;
+		if (!spare_chunk && c->size == ARENA_CHUNK)
+			spare_chunk = c;
+		else
+			free(c);
+	}
+	free(a);
+}
+
+/* --- the allocator --- */
+
 static void *pool_malloc(size_t size)
 {
-	int c = size <= SIZE_MAX - HEADER ? class_of(size + HEADER) : -1;
+	int c;
 	unsigned char *block;
+
+	if (building)
+		return arena_malloc(building, size);
+	c = size <= SIZE_MAX - HEADER ? class_of(size + HEADER) : -1;
 
 	if (c < 0) {
 		if (size > SIZE_MAX - HEADER || !(block = malloc(size + HEADER)))
@@ -162,6 +275,8 @@ static void pool_free(void *p)
 		return;
 	block = (unsigned char *)p - HEADER;
 	c = block[0];  /* before the list link overwrites it */
+	if (c == FROM_ARENA)
+		return;  /* it goes with its arena */
 	if (c == FROM_MALLOC) {
 		free(block);
 		return;
@@ -181,6 +296,14 @@ static void *pool_realloc(void *p, size_t size)
 	if (!p)
 		return pool_malloc(size);
 	block = (unsigned char *)p - HEADER;
+	if (block[0] == FROM_ARENA) {
+		memcpy(&room, block + 8, sizeof(room));
+		if (size <= room)
+			return p;
+		if ((moved = pool_malloc(size)))
+			memcpy(moved, p, room);
+		return moved;
+	}
 	if (block[0] == FROM_MALLOC && class_of(size + HEADER) < 0) {
 		block = size <= SIZE_MAX - HEADER ? realloc(block, size + HEADER) : NULL;
 		return block ? block + HEADER : NULL;

@@ -86,7 +86,7 @@ static int same_tree(const char *html, size_t len, const char *what)
 	}
 	free(a);
 	free(b);
-	xmlFreeDoc(ours);
+	html_tree_free(ours);
 	xmlFreeDoc(theirs);
 	return same;
 }

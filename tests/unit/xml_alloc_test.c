@@ -120,6 +120,41 @@ int main(void)
 		ok(first && highest - lowest < ((uintptr_t)1 << 20),
 		   "20000 parses of a page stay within the same megabyte");
 	}
+
+	/* a document arena: blocks side by side, freed with the arena */
+	{
+		struct xml_arena *arena = xml_arena_begin();
+		unsigned char *first = xmlMalloc(100), *second = xmlMalloc(20), *big, *outside;
+		char *text = (char *)xmlStrdup((const xmlChar *)"testo"), *grown;
+		int apart = 1;
+
+		ok(arena && second > first && second - first <= 128,
+		   "while an arena is on, blocks come one after the other");
+		big = xmlMalloc(100000);
+		memset(big, 7, 100000);
+		ok(big && big[99999] == 7, "a block larger than an arena's chunk has one of its own");
+		grown = xmlRealloc(text, 3000);
+		ok(grown && strcmp(grown, "testo") == 0, "realloc of an arena block keeps its bytes");
+		ok(xmlRealloc(grown, 10) == grown, "and keeps the block when it shrinks");
+		xmlFree(first);  /* nothing: it goes with the arena */
+		xml_arena_end();
+		outside = xmlMalloc(100);
+		ok(outside != first, "a freed arena block is not handed out again");
+		for (int i = 0; i < 64; i++) {
+			unsigned char *b = xmlMalloc(100);
+
+			apart &= b != first && b != second;
+			xmlFree(b);
+		}
+		ok(apart, "not even after many allocations of its class");
+		xmlFree(outside);
+		xml_arena_release(arena);
+		arena = xml_arena_begin();
+		ok(arena && xmlMalloc(100) != NULL, "a later arena starts again (on the last one's memory)");
+		xml_arena_end();
+		xml_arena_release(arena);
+		xml_arena_release(NULL);  /* no arena: nothing to do */
+	}
 	printf("1..%d\n", test_n);
 	return 0;
 }

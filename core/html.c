@@ -35,9 +35,19 @@ static void html_silent(void *ctx, const char *fmt, ...)
  * context registers every XPath function in a new hash table, and libxml2
  * seeds each dictionary and hash table under one global lock that batch
  * workers would otherwise queue for on every page. */
+/* XPath expressions compiled by this thread, the last few: a procedure
+ * asks the same few of every page, and compiling one cost a quarter of
+ * evaluating it. */
+#define KEPT_EXPRESSIONS 8
+
 struct html_thread {
 	htmlParserCtxtPtr parser;
 	xmlXPathContextPtr xpath;
+	struct {
+		char *expr;
+		xmlXPathCompExprPtr comp;
+	} kept[KEPT_EXPRESSIONS];
+	unsigned next_kept;       /* the slot the next new expression replaces */
 };
 
 static pthread_key_t thread_key;
@@ -50,6 +60,10 @@ static void thread_free(void *p)
 		return;
 	if (t->parser)
 		htmlFreeParserCtxt(t->parser);
+	for (size_t i = 0; i < KEPT_EXPRESSIONS; i++) {
+		free(t->kept[i].expr);
+		xmlXPathFreeCompExpr(t->kept[i].comp);
+	}
 	xmlXPathFreeContext(t->xpath);
 	free(t);
 }
@@ -389,12 +403,40 @@ static void index_ids(struct html_doc *d, const char *expr)
 	}
 }
 
+/* expr compiled, from this thread's kept ones or now (and kept); NULL
+ * when it does not compile (the context's error handler has the reason).
+ * *owned is set when the caller must free it (it could not be kept). */
+static xmlXPathCompExprPtr compiled(xmlXPathContextPtr ctx, const char *expr, int *owned)
+{
+	struct html_thread *t = this_thread();
+	xmlXPathCompExprPtr comp;
+	char *copy;
+	unsigned slot;
+
+	*owned = 0;
+	for (size_t i = 0; t && i < KEPT_EXPRESSIONS; i++)
+		if (t->kept[i].expr && strcmp(t->kept[i].expr, expr) == 0)
+			return t->kept[i].comp;
+	comp = xmlXPathCtxtCompile(ctx, (const xmlChar *)expr);
+	if (!comp || !t || !(copy = strdup(expr))) {
+		*owned = comp != NULL;
+		return comp;
+	}
+	slot = t->next_kept++ % KEPT_EXPRESSIONS;
+	free(t->kept[slot].expr);
+	xmlXPathFreeCompExpr(t->kept[slot].comp);
+	t->kept[slot].expr = copy;
+	t->kept[slot].comp = comp;
+	return comp;
+}
+
 static xmlXPathObjectPtr xpath_eval(struct html_doc *d, const char *expr, struct pecctl_error *err)
 {
 	struct xpath_errors xe = { { 0 } };
 	xmlXPathContextPtr ctx;
 	xmlXPathCompExprPtr comp;
 	xmlXPathObjectPtr res = NULL;
+	int owned;
 
 	html_init();
 	ctx = html_doc_xpath(d);
@@ -405,10 +447,11 @@ static xmlXPathObjectPtr xpath_eval(struct html_doc *d, const char *expr, struct
 	index_ids(d, expr);
 	ctx->error = xpath_error;
 	ctx->userData = &xe;
-	comp = xmlXPathCtxtCompile(ctx, (const xmlChar *)expr);
+	comp = compiled(ctx, expr, &owned);
 	if (comp) {
 		res = xmlXPathCompiledEval(comp, ctx);
-		xmlXPathFreeCompExpr(comp);
+		if (owned)
+			xmlXPathFreeCompExpr(comp);
 	}
 	ctx->userData = NULL;  /* xe lives on this stack frame only */
 	if (!res || xe.message[0]) {

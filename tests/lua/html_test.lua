@@ -136,6 +136,16 @@ t.like(err and err.message, "XPath", "the error says it is the XPath")
 t.like(err and err.message, "//input%[@name=", "the error quotes the expression")
 v, err = doc:xpath("nosuchfunction(1)")
 t.fails("invalid", "an unknown XPath function is nil, err", v, err)
+v, err = doc:xpath("//input[@name=")
+t.fails("invalid", "a bad expression fails again when asked again", v, err)
+-- expressions are compiled once and kept: the same one asked of another
+-- page answers for that page, and one pushed out by many others still works
+t.is(doc:xpath("count(//input)")[1], "4", "count(//input) on the login page")
+t.is(cdoc:xpath("count(//input)")[1], cdoc:xpath("count(//form//input)")[1],
+	"the same expression on another page answers for that page")
+t.ok(cdoc:xpath("count(//input)")[1] ~= "4", "(which has another number of inputs)")
+for i = 1, 12 do doc:xpath("count(//*[" .. i .. "])") end
+t.is(doc:xpath("count(//input)")[1], "4", "and after a dozen other expressions, again for the first page")
 
 -- CSS -----------------------------------------------------------------
 local inputs = doc:select("form#login input[name]")

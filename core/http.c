@@ -563,10 +563,11 @@ void http_response_free(struct http_response *r)
 
 	if (!r)
 		return;
-	for (i = 0; i < r->n_headers; i++) {
+	for (i = 0; !r->header_text && i < r->n_headers; i++) {
 		free(r->headers[i].name);
 		free(r->headers[i].value);
 	}
+	free(r->header_text);
 	free(r->headers);
 	free(r->url);
 	free(r->body);
@@ -585,35 +586,29 @@ const char *http_response_header(const struct http_response *r, const char *name
 	return NULL;
 }
 
-static char *dup_range(const char *p, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (!d)
-		return NULL;
-	memcpy(d, p, n);
-	d[n] = '\0';
-	return d;
-}
-
-/* Split the recorded header block into name/value pairs; -1 out of memory. */
+/* Split the recorded header block into name/value pairs, kept in one
+ * copy of the block (NULs written in; one allocation, not two per
+ * header); -1 out of memory. */
 static int parse_headers(const char *block, size_t len, struct http_response *r)
 {
-	const char *p = block, *end = block + len, *eol, *colon, *v, *ve;
+	char *p, *end, *eol, *colon, *v, *ve;
 	size_t n = 0;
 
-	if (!block)
+	if (!block || !len)
 		return 0;
-	for (p = block; p < end && (eol = memchr(p, '\n', (size_t)(end - p))); p = eol + 1)
+	for (const char *q = block; q < block + len && (q = memchr(q, '\n', (size_t)(block + len - q))); q++)
 		n++;
 	if (n == 0)
 		return 0;
 	if (n > HTTP_MAX_HEADERS)
 		n = HTTP_MAX_HEADERS;
 	r->headers = calloc(n, sizeof(*r->headers));
-	if (!r->headers)
+	r->header_text = malloc(len);
+	if (!r->headers || !r->header_text)
 		return -1;
-	for (p = block; p < end && r->n_headers < n; p = eol + 1) {
+	memcpy(r->header_text, block, len);
+	end = r->header_text + len;
+	for (p = r->header_text; p < end && r->n_headers < n; p = eol + 1) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol)
 			break;
@@ -629,13 +624,10 @@ static int parse_headers(const char *block, size_t len, struct http_response *r)
 		ve = eol;
 		while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
-		r->headers[r->n_headers].name = dup_range(p, (size_t)(colon - p));
-		r->headers[r->n_headers].value = dup_range(v, (size_t)(ve - v));
-		if (!r->headers[r->n_headers].name || !r->headers[r->n_headers].value) {
-			free(r->headers[r->n_headers].name);
-			free(r->headers[r->n_headers].value);
-			return -1;
-		}
+		*colon = '\0';
+		*ve = '\0';  /* at the latest the line's own '\n' */
+		r->headers[r->n_headers].name = p;
+		r->headers[r->n_headers].value = v;
 		r->n_headers++;
 	}
 	return 0;

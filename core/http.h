@@ -40,6 +40,7 @@ struct http_response {
 	size_t body_len;
 	struct http_header *headers;    /* of the final response */
 	size_t n_headers;
+	char *header_text;              /* when set, every name and value points into it */
 	double elapsed_s;               /* total, redirects included */
 	int redirects;
 };

@@ -38,6 +38,15 @@ CORE_CFLAGS := $(COMMON_CFLAGS) -Icore -Icore/include -I$(BUILD)/gen $(call pkg_
 	-DPECCTL_DEFAULT_PLUGIN_DIR='"$(PLUGINDIR)"' \
 	-DPECCTL_DEFAULT_SCRIPT_DIR='"$(DATADIR)/scripts"'
 CORE_LIBS := $(call pkg_libs,$(CORE_PKGS)) -ldl -lpthread -lm
+# Libraries that libcurl and libxml2 load anyway, named first: most of the
+# symbol lookups at start-up are theirs, and the dynamic loader searches
+# the libraries in the order they are needed, so these find their own
+# symbols without walking past forty others (a ninth of pecctl's start-up
+# CPU, `perf stat -r 40 pecctl version`). Not under the sanitizers, whose
+# runtime must come first.
+ifneq ($(SAN),1)
+EARLY_LIBS := -Wl,--no-as-needed -lcrypto -lstdc++ -lgnutls -lssl -Wl,--as-needed
+endif
 
 CORE_SRC := $(wildcard core/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded_lua.o
@@ -63,7 +72,7 @@ PECSIM := $(BUILD)/pecsim
 all: $(PECCTL) $(PLUGIN_SO) $(if $(SIM_SRC),$(PECSIM)) $(TEST_HELPERS) $(BUILD)/pecctl.pc
 
 $(PECCTL): $(CORE_OBJ)
-	$(CC) $(CFLAGS) $(SANITIZE) -rdynamic -o $@ $^ $(CORE_LIBS)
+	$(CC) $(CFLAGS) $(SANITIZE) -rdynamic -o $@ $^ $(EARLY_LIBS) $(CORE_LIBS)
 
 $(BUILD)/core/%.o: core/%.c | $(BUILD)/gen/embedded_lua.c
 	@mkdir -p $(dir $@)

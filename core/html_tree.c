@@ -609,6 +609,11 @@ static void place_text(struct builder *b, const char *start, const char *stop)
 		if (b->failed)
 			return;
 	}
+	/* most text has no reference to decode: taken as it stands */
+	if (!memchr(start, '&', (size_t)(stop - start))) {
+		add_text(b, start, (size_t)(stop - start));
+		return;
+	}
 	decode(b, start, stop);
 	if (!b->failed)
 		add_text(b, b->buf, b->buf_len);
@@ -695,6 +700,10 @@ static void attribute(struct builder *b, xmlNodePtr node)
 			while (b->p < b->end && !is_blank(*b->p) && *b->p != '>')
 				b->p++;
 			vend = b->p;
+		}
+		if (!memchr(vstart, '&', (size_t)(vend - vstart))) {
+			add_attribute(b, node, name, vstart, (size_t)(vend - vstart));
+			return;
 		}
 		decode(b, vstart, vend);
 		if (b->failed)

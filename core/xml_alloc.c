@@ -5,10 +5,10 @@
  * A parsed page is a few hundred nodes, attributes and strings, made and
  * freed together; through glibc's malloc their allocation and release cost
  * more than a third of the parse, most of it in merging and splitting free
- * chunks. Here a block of a size class is popped from, and pushed back on,
- * a list that belongs to the calling thread: no lock, no merging. A block
+ * chunks. Here a block of a size class is taken from, and given back to,
+ * the free blocks of the calling thread: no lock, no merging. A block
  * freed by another thread than the one that made it simply joins that
- * thread's list. Blocks above the largest class go to malloc.
+ * thread's. Blocks above the largest class go to malloc.
  *
  * Each block starts with a 16-byte header holding its class, so that
  * xmlFree, which is given no size, knows where the block goes. Under
@@ -83,9 +83,12 @@ struct thread_pool {
 	struct class_stack stacks[N_CLASSES];
 	struct free_block *lists[N_CLASSES];
 	unsigned char *bump, *bump_end;
+	int has_key;               /* thread_key is set: forget_thread runs at its exit */
 };
 
 static __thread struct thread_pool pool;
+static pthread_key_t thread_key;
+static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
 
 /* Every slab, so that they stay reachable (they are never freed: a block
  * may outlive the thread that carved it). */
@@ -134,6 +137,37 @@ static unsigned char *carve(size_t size)
 	return block;
 }
 
+static struct arena_chunk *take_spare_chunk(void);
+
+/* At a thread's exit: its arrays and spare arena chunk go (the blocks on
+ * them stay in their slabs, which other threads' blocks share). */
+static void forget_thread(void *unused)
+{
+	(void)unused;
+	/* a later destructor freeing libxml2 memory registers again, and
+	 * pthreads then calls this once more */
+	pool.has_key = 0;
+	for (int c = 0; c < N_CLASSES; c++) {
+		free(pool.stacks[c].blocks);
+		memset(&pool.stacks[c], 0, sizeof(pool.stacks[c]));
+	}
+	free(take_spare_chunk());
+}
+
+static void make_thread_key(void)
+{
+	pthread_key_create(&thread_key, forget_thread);
+}
+
+/* Once a thread holds memory of its own beyond the slabs. */
+static void remember_thread(void)
+{
+	if (pool.has_key)
+		return;
+	pthread_once(&thread_key_once, make_thread_key);
+	pool.has_key = pthread_setspecific(thread_key, &pool) == 0;
+}
+
 /* 1 when block went on the stack; 0 when the stack could not grow. */
 static int stack_push(struct class_stack *st, void *block)
 {
@@ -141,9 +175,9 @@ static int stack_push(struct class_stack *st, void *block)
 		size_t cap = st->cap ? st->cap * 2 : 64;
 		void **grown = realloc(st->blocks, cap * sizeof(*grown));
 
-		/* the array is the thread's and lives as long as its slabs */
 		if (!grown)
 			return 0;
+		remember_thread();
 		st->blocks = grown;
 		st->cap = cap;
 	}
@@ -167,16 +201,21 @@ struct xml_arena {
 static __thread struct xml_arena *building;       /* where this thread's blocks go, or NULL */
 static __thread struct arena_chunk *spare_chunk;  /* the last arena's first chunk, kept warm */
 
+static struct arena_chunk *take_spare_chunk(void)
+{
+	struct arena_chunk *c = spare_chunk;
+
+	spare_chunk = NULL;
+	return c;
+}
+
 static struct arena_chunk *new_chunk(size_t need)
 {
 	struct arena_chunk *c;
 	size_t size = need > ARENA_CHUNK ? need : ARENA_CHUNK;
 
-	if (size == ARENA_CHUNK && spare_chunk) {
-		c = spare_chunk;
-		spare_chunk = NULL;
-		return c;
-	}
+	if (size == ARENA_CHUNK && spare_chunk)
+		return take_spare_chunk();
 	if (size > SIZE_MAX - sizeof(*c) || !(c = malloc(sizeof(*c) + size)))
 		return NULL;
 	c->size = size;
@@ -229,9 +268,10 @@ void xml_arena_release(struct xml_arena *a)
 		return;
 	for (c = a->chunks; c; c = next) {
 		next = c->next;
-		if (!spare_chunk && c->size == ARENA_CHUNK)
+		if (!spare_chunk && c->size == ARENA_CHUNK) {
 			spare_chunk = c;
-		else
+			remember_thread();
+		} else
 			free(c);
 	}
 	free(a);

@@ -12,6 +12,7 @@ int account_call(struct pecctl_call *call, const char *name, const cJSON *args, 
 	const struct pecctl_provider *p = call->account->provider;
 	const struct pecctl_operation *op = provider_operation(p, name);
 	cJSON *empty = NULL;
+	struct http_session *held;
 	int rc;
 
 	*result = NULL;
@@ -26,11 +27,12 @@ int account_call(struct pecctl_call *call, const char *name, const cJSON *args, 
 		args = empty = cJSON_CreateObject();
 	/* an operation that changes nothing (a login) needs no journal line
 	 * on disk before its POSTs: only the ones that change something do */
-	if (!op->changes_state && call->account->http)
-		http_session_hold_change_gate(call->account->http, 1);
+	held = op->changes_state ? NULL : call->account->http;
+	if (held)
+		http_session_hold_change_gate(held, 1);
 	rc = op->run(call, args, result, err);
-	if (!op->changes_state && call->account->http)
-		http_session_hold_change_gate(call->account->http, 0);
+	if (held)
+		http_session_hold_change_gate(held, 0);
 	cJSON_Delete(empty);
 	if (rc != 0) {
 		cJSON_Delete(*result);

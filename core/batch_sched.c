@@ -219,6 +219,15 @@ struct batch_job *batch_next_job(struct batch *b)
 	return picked;
 }
 
+/* Under b->lock: whether a mailbox is still waiting to start. */
+static int any_pending(const struct batch *b)
+{
+	for (size_t i = b->cursor; i < b->n_jobs; i++)
+		if (b->jobs[i].status == BATCH_PENDING)
+			return 1;
+	return 0;
+}
+
 int batch_job_done(struct batch *b, struct batch_job *job)
 {
 	int ended = 1;
@@ -266,7 +275,12 @@ int batch_job_done(struct batch *b, struct batch_job *job)
 		default: b->n_skipped++; break;
 		}
 	}
-	pthread_cond_broadcast(&b->changed);
+	/* Workers wait here only for a mailbox to become startable or for
+	 * the batch to end. With none pending, a mailbox that ended changes
+	 * that only when it was put back or was the last one running: the
+	 * idle workers of a batch's tail are not woken for every other. */
+	if (!ended || b->running == 0 || any_pending(b))
+		pthread_cond_broadcast(&b->changed);
 	pthread_mutex_unlock(&b->lock);
 	return ended;
 }

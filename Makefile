@@ -82,7 +82,7 @@ $(BUILD)/core/%.o: core/%.c | $(BUILD)/gen/embedded_lua.c
 # start-up); tools/embed.c turns them into one C array.
 $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARNINGS) -O2 -D_GNU_SOURCE -o $@ $<
+	$(CC) $(WARNINGS) -O2 -D_GNU_SOURCE $(call pkg_cflags,lua5.4) -o $@ $< $(call pkg_libs,lua5.4)
 
 $(BUILD)/gen/embedded_lua.c: $(BUILD)/tools/embed $(CORE_LUA)
 	@mkdir -p $(dir $@)

@@ -32,14 +32,18 @@ static const struct {
 	{ "fs", lua_open_fs },
 };
 
-/* Pushes embedded module i's chunk: compiled once per process, and kept
- * (lua_bytecode.c). */
+/* Pushes embedded module i's chunk: its bytecode, compiled at build time;
+ * should this liblua refuse it (another version than the one it was built
+ * with), the source compiled once per process and kept (lua_bytecode.c). */
 static int load_module_chunk(lua_State *L, size_t i, const char *chunkname)
 {
 	const struct embedded_lua *m = &embedded_lua_files[i];
 	static const struct bytecode_stamp built_in = { 0 };
 	int rc;
 
+	if (luaL_loadbufferx(L, m->bytecode, m->bytecode_length, chunkname, "b") == LUA_OK)
+		return LUA_OK;
+	lua_pop(L, 1);
 	if (bytecode_load_kept(L, chunkname, &built_in, chunkname) == 0)
 		return LUA_OK;
 	rc = luaL_loadbuffer(L, m->source, m->length, chunkname);

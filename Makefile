@@ -27,7 +27,7 @@ ifeq ($(SAN),1)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
-CORE_PKGS := lua5.4 libcurl libcjson libsodium libxml-2.0 libedit
+CORE_PKGS := lua5.4 libcurl libcrypto libcjson libsodium libxml-2.0 libedit
 SIM_PKGS := libmicrohttpd gnutls libcjson
 pkg_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null)

@@ -27,13 +27,16 @@ ifeq ($(SAN),1)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
-CORE_PKGS := lua5.4 libcurl libcrypto libcjson libsodium libxml-2.0 libedit
+CORE_PKGS := lua5.4 libcurl libcrypto libcjson libsodium libxml-2.0
+# the REPL's libedit: its header at build time, the library loaded by the
+# REPL itself (core/line_editor.c)
+EDIT_PKG := libedit
 SIM_PKGS := libmicrohttpd gnutls libcjson
 pkg_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null)
 
 COMMON_CFLAGS := $(WARNINGS) $(CFLAGS) $(SANITIZE) -D_GNU_SOURCE -MMD -MP
-CORE_CFLAGS := $(COMMON_CFLAGS) -Icore -Icore/include -I$(BUILD)/gen $(call pkg_cflags,$(CORE_PKGS)) \
+CORE_CFLAGS := $(COMMON_CFLAGS) -Icore -Icore/include -I$(BUILD)/gen $(call pkg_cflags,$(CORE_PKGS) $(EDIT_PKG)) \
 	-DPECCTL_VERSION='"$(VERSION)"' \
 	-DPECCTL_DEFAULT_PLUGIN_DIR='"$(PLUGINDIR)"' \
 	-DPECCTL_DEFAULT_SCRIPT_DIR='"$(DATADIR)/scripts"'

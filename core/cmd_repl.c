@@ -12,11 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <editline/readline.h>
 
 #include "cli.h"
 #include "exitcode.h"
 #include "http.h"
+#include "line_editor.h"
 #include "lua_api.h"
 #include "lua_runtime.h"
 #include "options.h"
@@ -429,7 +429,6 @@ static char **complete(const char *text, int start, int end)
 	int top = lua_gettop(L);
 
 	(void)start, (void)end;
-	rl_attempted_completion_over = 1;  /* never fall back to file names */
 	candidates_free();
 	lua_pushstring(L, text);
 	if (call_repl(L, "complete", 1, 1) == LUA_OK && lua_istable(L, -1)) {
@@ -443,11 +442,12 @@ static char **complete(const char *text, int start, int end)
 		}
 	}
 	lua_settop(L, top);
-	if (n_candidates == 0)
+	if (n_candidates == 0) {
+		line_editor_no_matches();
 		return NULL;
+	}
 	/* a table or a method call is rarely the end of the word */
-	rl_completion_append_character = '\0';
-	return rl_completion_matches(text, candidate_generator);
+	return line_editor_matches(text, candidate_generator, '\0');
 }
 
 /* --- history --- */
@@ -484,7 +484,7 @@ static void remember(const char *chunk)
 	char *clean = redact_copy(chunk, strlen(chunk), NULL);
 
 	if (*clean)
-		add_history(clean);
+		line_editor_add_history(clean);
 	free(clean);
 }
 
@@ -524,9 +524,17 @@ static char *read_piped_line(void)
 	return line;
 }
 
+static int line_editing;  /* on a terminal, with libedit */
+
 static char *read_line(const char *prompt)
 {
-	return repl_tty ? readline(prompt) : read_piped_line();
+	if (line_editing)
+		return line_editor_read(prompt);
+	if (repl_tty) {
+		fputs(prompt, stdout);
+		fflush(stdout);
+	}
+	return read_piped_line();
 }
 
 static void repl_loop(lua_State *L)
@@ -705,25 +713,25 @@ static int run_repl(int argc, char **argv)
 		last_clear();
 		return cli_finish_stdout(code);
 	}
-	have_hist = repl_tty && history_path(hist, sizeof(hist)) == 0;
-	if (repl_tty) {
-		rl_readline_name = "pecctl";
-		rl_attempted_completion_function = complete;
+	line_editing = repl_tty && line_editor_open() == 0;
+	if (repl_tty && !line_editing)
+		fprintf(stderr, "pecctl repl: libedit cannot be loaded: no history or completion "
+			"(install it: apt-get install libedit2)\n");
+	have_hist = line_editing && history_path(hist, sizeof(hist)) == 0;
+	if (line_editing) {
 		/* '.' and ':' stay inside a word: "pecctl.ses" completes as one */
-		rl_basic_word_break_characters = " \t\n\"\\'`@$><=;|&{(,+-*/%^~#[]";
-		rl_completer_word_break_characters = (char *)rl_basic_word_break_characters;
-		using_history();
-		stifle_history(REPL_HISTORY_LINES);
+		line_editor_setup("pecctl", complete, " \t\n\"\\'`@$><=;|&{(,+-*/%^~#[]",
+				  REPL_HISTORY_LINES);
 		if (have_hist)
-			read_history(hist);
+			line_editor_read_history(hist);
 	}
 	repl_loop(L);
 	if (have_hist) {
-		write_history(hist);
+		line_editor_write_history(hist);
 		chmod(hist, 0600);
 	}
-	if (repl_tty)
-		clear_history();
+	if (line_editing)
+		line_editor_clear_history();
 	candidates_free();
 	repl_L = NULL;
 	runtime_close(L);

@@ -479,7 +479,9 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 		ok &= curl_easy_setopt(s->curl, CURLOPT_CAINFO, s->cacert) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
-	ok &= curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK;
+	/* gzip only: every portal has it, and libcurl writes each byte of a
+	 * header through its own printf, on every request */
+	ok &= curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "gzip") == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "pecctl/" PECCTL_VERSION) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK;
 	/* Refuse early when Content-Length already says the body is too big. */

@@ -52,6 +52,12 @@ t.is(r and r.headers["x-dup"], "one, two", "repeated headers are joined")
 t.is(r and r.redirects, 0, "no redirects counted")
 t.ok(r and type(r.time) == "number" and r.time >= 0, "time is a number of seconds")
 
+-- Pages come compressed when the portal can: gzip is asked for, and undone.
+t.is(header(r, "accept-encoding"), "gzip", "gzip is what pecctl says it takes")
+r = s:get(A .. "/gzip")
+t.is(r and r.headers["content-encoding"], "gzip", "the page came compressed")
+t.is(r and r.body, string.rep("compressed page ", 64), "and reads as the text it was")
+
 -- A call's header overrides the session's one of the same name.
 r = s:get(A .. "/echo", {headers = {["x-session"] = "mine"}})
 t.is(header(r, "x-session"), "mine", "a call header overrides the session header")

@@ -18,6 +18,7 @@ through pecctl's --sandbox) and tells the client what it received:
   https_server.py --cert server.pem --key server.key --port-file FILE
 """
 import argparse
+import gzip
 import http.server
 import os
 import ssl
@@ -80,6 +81,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"0\r\n\r\n")
             else:
                 self.reply(200, b"x" * n, [("Content-Type", "application/octet-stream")])
+        elif url.path == "/gzip":
+            # compressed only for a client that says it takes gzip
+            text = b"compressed page " * 64
+            if "gzip" in (self.headers.get("Accept-Encoding") or ""):
+                self.reply(200, gzip.compress(text), [("Content-Encoding", "gzip")])
+            else:
+                self.reply(200, text)
         elif url.path == "/slow":
             time.sleep(float(query.get("s", "2")))
             self.reply(200, b"late\n")

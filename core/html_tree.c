@@ -30,6 +30,7 @@
 #include <libxml/HTMLtree.h>
 #include <libxml/parserInternals.h>  /* xmlStringText, the name of text nodes */
 #include <libxml/tree.h>
+#include <libxml/valid.h>  /* xmlFreeIDTable, xmlFreeRefTable */
 #include "html_tree.h"
 #include "utf8.h"
 #include "xml_alloc.h"
@@ -890,7 +891,21 @@ void html_tree_free(htmlDocPtr doc)
 	if (!doc)
 		return;
 	arena = doc->_private;
-	xmlFreeDoc(doc);
+	if (!arena) {
+		xmlFreeDoc(doc);
+		return;
+	}
+	/* Every node and string of the tree is in the arena: walking the tree
+	 * to free each (nothing, in an arena) would only read it all back into
+	 * the cache. What can have been hung on the document since it was
+	 * built is freed here: the id index html.c makes for id(), the xml:
+	 * namespace a query may declare. Nothing else in pecctl changes a tree. */
+	if (doc->ids)
+		xmlFreeIDTable(doc->ids);
+	if (doc->refs)
+		xmlFreeRefTable(doc->refs);
+	if (doc->oldNs)
+		xmlFreeNsList(doc->oldNs);
 	xml_arena_release(arena);
 }
 

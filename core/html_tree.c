@@ -371,7 +371,8 @@ static void add_text(struct builder *b, const char *text, size_t len)
 		return;
 	/* merged into the text node before it, as the SAX builder does */
 	if (last && last->type == XML_TEXT_NODE && last->name == xmlStringText) {
-		if (xmlNodeAddContentLen(last, (const xmlChar *)text, (int)len), !last->content)
+		xmlNodeAddContentLen(last, (const xmlChar *)text, (int)len);
+		if (!last->content)
 			b->failed = 1;
 		return;
 	}
@@ -909,15 +910,13 @@ void html_tree_free(htmlDocPtr doc)
 	xml_arena_release(arena);
 }
 
-/* The document made in the calling thread's arena (xml_alloc.h), which
- * the document then holds in _private for html_tree_free. */
-static htmlDocPtr build(struct builder *b, const char *url)
+/* Reads the page at b->p into a new document: 0, or -1 with what was
+ * made of it (if anything) left in b->doc for the caller to free. */
+static int build(struct builder *b, const char *url)
 {
 	b->doc = htmlNewDocNoDtD(NULL, NULL);
-	if (!b->doc)
-		return NULL;
-	if (url && !(b->doc->URL = xmlStrdup((const xmlChar *)url)))
-		return b->doc;  /* freed by the caller */
+	if (!b->doc || (url && !(b->doc->URL = xmlStrdup((const xmlChar *)url))))
+		return -1;
 	while (b->p < b->end && !b->failed) {
 		if (*b->p != '<') {
 			text(b);
@@ -937,32 +936,31 @@ static htmlDocPtr build(struct builder *b, const char *url)
 			b->p++;
 		}
 	}
-	return b->doc;
+	return b->failed ? -1 : 0;
 }
 
 htmlDocPtr html_tree_build(const char *body, size_t len, const char *url)
 {
 	struct builder b = { 0 };
 	struct xml_arena *arena;
-	htmlDocPtr doc;
+	int rc;
 
 	pthread_once(&tables_once, init_tables);
 	if (!utf8_valid_text((const unsigned char *)body, len))
 		return NULL;
 	b.p = body;
 	b.end = body + len;
+	/* every block of the tree from one arena (xml_alloc.h) */
 	arena = xml_arena_begin();
-	doc = build(&b, url);
-	if (doc && (!url || doc->URL) && !b.failed) {
-		xmlFree(b.buf);
-		xml_arena_end();
-		doc->_private = arena;
-		return doc;
-	}
+	rc = build(&b, url);
 	xmlFree(b.buf);
 	xml_arena_end();
-	xmlFreeDoc(doc);
-	xml_arena_release(arena);
-	return NULL;
+	if (rc != 0) {
+		xmlFreeDoc(b.doc);
+		xml_arena_release(arena);
+		return NULL;
+	}
+	b.doc->_private = arena;  /* released by html_tree_free, with the document */
+	return b.doc;
 }
 

@@ -310,6 +310,8 @@ struct html_doc *html_parse(const char *body, size_t len, const char *base_url,
 		d->doc = ctxt ? htmlCtxtReadMemory(ctxt, body, (int)len, base_url, "UTF-8",
 						   HTML_PARSE_OPTIONS)
 			      : htmlReadMemory(body, (int)len, base_url, "UTF-8", HTML_PARSE_OPTIONS);
+		if (d->doc)
+			d->doc->_private = NULL;  /* no arena: html_tree_free reads one there */
 	}
 	if (!d->doc) {
 		free(d);

@@ -1,6 +1,6 @@
 /*
- * The allocator libxml2 uses (xmlMemSetup): per-thread free lists of
- * small blocks, carved out of 64 KiB slabs that are never given back.
+ * The allocator libxml2 uses (xmlMemSetup): per-thread free blocks in
+ * size classes, carved out of 64 KiB slabs that are never given back.
  *
  * A parsed page is a few hundred nodes, attributes and strings, made and
  * freed together; through glibc's malloc their allocation and release cost
@@ -18,7 +18,7 @@
  * While a thread builds a page's tree (html_tree.c), its allocations come
  * from an arena instead: consecutive memory that goes in one piece with
  * the document. Freeing a block of it is nothing; the tree sits in a few
- * cache lines' reach rather than wherever the free lists had blocks.
+ * cache lines' reach rather than wherever the free blocks were.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -59,21 +59,16 @@ void xml_arena_release(struct xml_arena *a)
 #define FROM_ARENA 0xfe                     /* the block's size follows at +8 */
 #define ARENA_CHUNK ((size_t)32 << 10)
 
-struct free_block {
-	struct free_block *next;
-};
-
 struct slab {
 	struct slab *next;
 };
 
-/* The free blocks of a class are kept as pointers in an array that grows
- * as needed, and only when it cannot grow in a list threaded through the
- * blocks. Popping from such a list reads the block's link, and a worker's
- * blocks have left the cache by the time it runs again (sixteen workers
- * take turns on a few cores): a cache miss per node. The array holds
- * eight pointers to a cache line and leaves a block untouched until
- * libxml2 writes it. */
+/* The free blocks of a class, as pointers in an array that grows as
+ * needed: a list threaded through the blocks would read each block's link
+ * to pop it, and a worker's blocks have left the cache by the time it runs
+ * again (sixteen workers take turns on a few cores): a cache miss per
+ * node. The array holds eight pointers to a cache line and leaves a block
+ * untouched until libxml2 writes it. */
 struct class_stack {
 	void **blocks;
 	size_t count, cap;
@@ -81,7 +76,6 @@ struct class_stack {
 
 struct thread_pool {
 	struct class_stack stacks[N_CLASSES];
-	struct free_block *lists[N_CLASSES];
 	unsigned char *bump, *bump_end;
 	int has_key;               /* thread_key is set: forget_thread runs at its exit */
 };
@@ -168,21 +162,21 @@ static void remember_thread(void)
 	pool.has_key = pthread_setspecific(thread_key, &pool) == 0;
 }
 
-/* 1 when block went on the stack; 0 when the stack could not grow. */
-static int stack_push(struct class_stack *st, void *block)
+/* Out of memory for a longer array, the block is not reused: it stays in
+ * its slab, unused. */
+static void stack_push(struct class_stack *st, void *block)
 {
 	if (st->count == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 64;
 		void **grown = realloc(st->blocks, cap * sizeof(*grown));
 
 		if (!grown)
-			return 0;
+			return;
 		remember_thread();
 		st->blocks = grown;
 		st->cap = cap;
 	}
 	st->blocks[st->count++] = block;
-	return 1;
 }
 
 /* --- document arenas --- */
@@ -296,9 +290,6 @@ static void *pool_malloc(size_t size)
 	}
 	if (pool.stacks[c].count) {
 		block = pool.stacks[c].blocks[--pool.stacks[c].count];
-	} else if (pool.lists[c]) {
-		block = (unsigned char *)pool.lists[c];
-		pool.lists[c] = pool.lists[c]->next;
 	} else if (!(block = carve(class_size(c)))) {
 		return NULL;
 	}
@@ -314,17 +305,14 @@ static void pool_free(void *p)
 	if (!p)
 		return;
 	block = (unsigned char *)p - HEADER;
-	c = block[0];  /* before the list link overwrites it */
+	c = block[0];
 	if (c == FROM_ARENA)
 		return;  /* it goes with its arena */
 	if (c == FROM_MALLOC) {
 		free(block);
 		return;
 	}
-	if (stack_push(&pool.stacks[c], block))
-		return;
-	((struct free_block *)block)->next = pool.lists[c];
-	pool.lists[c] = (struct free_block *)block;
+	stack_push(&pool.stacks[c], block);
 }
 
 static void *pool_realloc(void *p, size_t size)

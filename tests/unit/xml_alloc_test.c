@@ -92,7 +92,7 @@ int main(void)
 		pthread_join(t, &theirs);
 		xmlFree(theirs);
 		mine = xmlMalloc(40);
-		ok(mine == theirs, "a block freed by another thread joins that thread's list");
+		ok(mine == theirs, "a block freed by another thread joins that thread's free blocks");
 		xmlFree(mine);
 	}
 

@@ -50,51 +50,56 @@ static const char *module_name(const char *path, int *len)
 	return base;
 }
 
-struct emitter {
-	FILE *out;
-	long n;
-};
-
-static int emit_bytes(lua_State *L, const void *p, size_t size, void *ud)
-{
-	struct emitter *e = ud;
-	const unsigned char *b = p;
-
-	(void)L;
-	for (size_t i = 0; i < size; i++)
-		fprintf(e->out, "%s%d,", (e->n++ % 20) ? "" : "\n\t", b[i]);
-	return 0;
-}
-
 /* NAME_INDEX[]: the bytes, then a NUL (not counted by the table). */
 static void emit_array(FILE *out, const char *name, int index, const void *bytes, size_t len)
 {
-	struct emitter e = { out, 0 };
+	const unsigned char *b = bytes;
 
 	fprintf(out, "static const unsigned char %s_%d[] = {", name, index);
-	emit_bytes(NULL, bytes, len, &e);
+	for (size_t i = 0; i < len; i++)
+		fprintf(out, "%s%d,", (i % 20) ? "" : "\n\t", b[i]);
 	fprintf(out, "0};\n");
+}
+
+struct dump {
+	char *bytes;
+	size_t len;
+};
+
+static int collect(lua_State *L, const void *p, size_t size, void *ud)
+{
+	struct dump *d = ud;
+	char *grown = realloc(d->bytes, d->len + size);
+
+	(void)L;
+	if (!grown)
+		return 1;
+	memcpy(grown + d->len, p, size);
+	d->bytes = grown;
+	d->len += size;
+	return 0;
 }
 
 /* bytecode_INDEX[]: text compiled under the run-time chunk name. */
 static int emit_bytecode(FILE *out, const char *text, size_t len, const char *chunkname, int index)
 {
 	lua_State *L = luaL_newstate();
-	struct emitter e = { out, 0 };
-	int rc;
+	struct dump d = { NULL, 0 };
+	int rc = -1;
 
 	if (!L)
 		return -1;
-	if (luaL_loadbufferx(L, text, len, chunkname, "t") != LUA_OK) {
+	if (luaL_loadbufferx(L, text, len, chunkname, "t") != LUA_OK)
 		fprintf(stderr, "embed: %s\n", lua_tostring(L, -1));
-		lua_close(L);
-		return -1;
-	}
-	fprintf(out, "static const unsigned char bytecode_%d[] = {", index);
-	rc = lua_dump(L, emit_bytes, &e, 0);
-	fprintf(out, "0};\n");
+	else if (lua_dump(L, collect, &d, 0) != 0)
+		fprintf(stderr, "embed: %s: out of memory\n", chunkname);
+	else
+		rc = 0;
+	if (rc == 0)
+		emit_array(out, "bytecode", index, d.bytes, d.len);
+	free(d.bytes);
 	lua_close(L);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -570,11 +570,14 @@ void http_response_free(struct http_response *r)
 
 	if (!r)
 		return;
-	for (i = 0; !r->header_text && i < r->n_headers; i++) {
-		free(r->headers[i].name);
-		free(r->headers[i].value);
+	if (r->header_text) {
+		free(r->header_text);  /* it holds every name and value (parse_headers) */
+	} else {
+		for (i = 0; i < r->n_headers; i++) {
+			free(r->headers[i].name);
+			free(r->headers[i].value);
+		}
 	}
-	free(r->header_text);
 	free(r->headers);
 	free(r->url);
 	free(r->body);

@@ -479,10 +479,9 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 		ok &= curl_easy_setopt(s->curl, CURLOPT_CAINFO, s->cacert) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
-	/* gzip only: every portal has it, and libcurl writes each byte of a
-	 * header through its own printf, on every request */
+	/* gzip answers decoded; the Accept-Encoding and User-Agent lines
+	 * themselves go out with the request's headers (header_list) */
 	ok &= curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "gzip") == CURLE_OK;
-	ok &= curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "pecctl/" PECCTL_VERSION) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK;
 	/* Refuse early when Content-Length already says the body is too big. */
 	ok &= curl_easy_setopt(s->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max_body) ==
@@ -1029,10 +1028,27 @@ static int is_body_header(const char *line)
 	       strncasecmp(line, "content-encoding:", 17) == 0;
 }
 
+/* Whether one of the caller's header lines is the one called name. */
+static int has_header(const char *const *headers, size_t n, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < n; i++)
+		if (strncasecmp(headers[i], name, len) == 0 && headers[i][len] == ':')
+			return 1;
+	return 0;
+}
+
 /* curl_slist nodes over the caller's strings: no copy of credentials.
- * Without a body, the headers describing one are left out too. */
+ * Without a body, the headers describing one are left out too. Our
+ * User-Agent and Accept-Encoding lines are added here, unless the caller
+ * sent its own: given as options, libcurl would format both anew for
+ * every request through its own printf, a few thousand instructions a
+ * line (it still decodes gzip, CURLOPT_ACCEPT_ENCODING being set). */
 static struct curl_slist *header_list(const char *const *headers, int with_caller, int bodyless)
 {
+	static char user_agent[] = "User-Agent: pecctl/" PECCTL_VERSION;
+	static char accept_encoding[] = "Accept-Encoding: gzip";
 	static char no_expect[] = "Expect:";  /* never wait for 100-continue */
 	struct curl_slist *list;
 	size_t n = 0, i, k = 0;
@@ -1040,18 +1056,21 @@ static struct curl_slist *header_list(const char *const *headers, int with_calle
 	if (with_caller && headers)
 		while (headers[n])
 			n++;
-	list = calloc(n + 1, sizeof(*list));
+	list = calloc(n + 3, sizeof(*list));
 	if (!list)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		if (bodyless && is_body_header(headers[i]))
 			continue;
-		list[k].data = (char *)headers[i];
-		list[k].next = &list[k + 1];
-		k++;
+		list[k++].data = (char *)headers[i];
 	}
+	if (!has_header(headers, n, "User-Agent"))
+		list[k++].data = user_agent;
+	if (!has_header(headers, n, "Accept-Encoding"))
+		list[k++].data = accept_encoding;
 	list[k].data = no_expect;
-	list[k].next = NULL;
+	for (i = 0; i < k; i++)
+		list[i].next = &list[i + 1];
 	return list;
 }
 

@@ -54,6 +54,17 @@ t.ok(r and type(r.time) == "number" and r.time >= 0, "time is a number of second
 
 -- Pages come compressed when the portal can: gzip is asked for, and undone.
 t.is(header(r, "accept-encoding"), "gzip", "gzip is what pecctl says it takes")
+local function times(r, name)
+	local n = 0
+	for _ in (r and r.body or ""):gmatch("header " .. name .. ": [^\n]*") do n = n + 1 end
+	return n
+end
+t.like(header(r, "user-agent"), "^pecctl/%d", "pecctl names itself")
+t.is(times(r, "user%-agent") .. " " .. times(r, "accept%-encoding"), "1 1", "each of them once")
+r = s:get(A .. "/echo", {headers = {["User-Agent"] = "Mozilla/5.0 (test)", ["Accept-Encoding"] = "identity"}})
+t.is(header(r, "user-agent"), "Mozilla/5.0 (test)", "a caller's User-Agent replaces pecctl's")
+t.is(header(r, "accept-encoding"), "identity", "and a caller's Accept-Encoding replaces gzip")
+t.is(times(r, "user%-agent") .. " " .. times(r, "accept%-encoding"), "1 1", "neither is sent twice")
 r = s:get(A .. "/gzip")
 t.is(r and r.headers["content-encoding"], "gzip", "the page came compressed")
 t.is(r and r.body, string.rep("compressed page ", 64), "and reads as the text it was")

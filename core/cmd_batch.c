@@ -345,7 +345,7 @@ static int run_batch(struct batch *b, const struct batch_args *a)
 		setenv("PECCTL_NO_TTY", "1", 1);
 		prompt_set_humans(0);
 	}
-	b->vault = vault_exists();
+	b->vault = vault_hold_presence();
 	b->max_pending_approvals = (int)a->max_pending;
 	b->check = a->check;
 	b->parallel = (int)a->parallel;

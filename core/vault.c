@@ -26,6 +26,10 @@ static char path_buf[PATH_MAX];
  * out once (vault_set_path starts over), under the mutex. */
 static char configured[PATH_MAX];
 static int configured_known;
+/* vault_hold_presence: whether the vault exists, as found once (-1:
+ * asked of the file system each time), and where it then was */
+static int held_presence = -1;
+static char held_path[PATH_MAX];
 static char passphrase_file[PATH_MAX];
 static struct secret *passphrase;     /* cached for the process */
 static int passphrase_from_tty;
@@ -38,6 +42,7 @@ void vault_set_path(const char *path)
 	snprintf(path_override, sizeof(path_override), "%s", path ? path : "");
 	configured_known = 0;
 	key_valid = 0;
+	held_presence = -1;
 	pthread_mutex_unlock(&vault_mutex);
 }
 
@@ -104,11 +109,26 @@ int vault_locate(char *out, size_t cap)
 	/* the lock only for the configured path: the file system is asked
 	 * without it, which batch workers would queue for */
 	pthread_mutex_lock(&vault_mutex);
-	snprintf(out, cap, "%s", configured_path());
+	exists = held_presence;
+	snprintf(out, cap, "%s", exists >= 0 ? held_path : configured_path());
 	pthread_mutex_unlock(&vault_mutex);
+	if (exists >= 0)
+		return exists;
 	exists = access(out, F_OK) == 0;
 	if (exists)
 		follow_link(out, cap);
+	return exists;
+}
+
+int vault_hold_presence(void)
+{
+	char path[PATH_MAX];
+	int exists = vault_locate(path, sizeof(path));
+
+	pthread_mutex_lock(&vault_mutex);
+	snprintf(held_path, sizeof(held_path), "%s", path);
+	held_presence = exists;
+	pthread_mutex_unlock(&vault_mutex);
 	return exists;
 }
 

@@ -10,6 +10,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,13 +138,25 @@ struct json_enc {
 	int reveal;            /* 0: secrets are ***; 1: json.reveal() writes bytes; 2: all do */
 	int raw_big_ints;      /* integers past 2^53 as exact digits (encode only) */
 	int failed;
-	const void *path[JSON_MAX_DEPTH];
 	int depth;
 	char where[256];
 	cJSON **revealed;      /* strings holding secret bytes, zeroed before freeing */
 	size_t n_revealed;
 	size_t cap_revealed;
+	const void *path[JSON_MAX_DEPTH];  /* last: enc_init leaves its 8 KB alone */
 };
+
+/* Everything but the path zeroed: only its first depth entries are ever
+ * read, and clearing all of it cost more than encoding a call's arguments. */
+static void enc_init(struct json_enc *e, lua_State *L, struct pecctl_error *err, int reveal,
+		     int raw_big_ints)
+{
+	memset(e, 0, offsetof(struct json_enc, path));
+	e->L = L;
+	e->err = err;
+	e->reveal = reveal;
+	e->raw_big_ints = raw_big_ints;
+}
 
 static cJSON *enc_fail(struct json_enc *e, const char *what)
 {
@@ -448,9 +461,7 @@ cJSON *lua_to_cjson(lua_State *L, int idx, struct pecctl_error *err)
 	struct json_enc e;
 	cJSON *out;
 
-	memset(&e, 0, sizeof(e));
-	e.L = L;
-	e.err = err;
+	enc_init(&e, L, err, 0, 0);
 	out = enc_value(&e, lua_absindex(L, idx));
 	enc_release(&e);
 	return out;
@@ -490,11 +501,7 @@ char *lua_json_encode_body(lua_State *L, int idx, size_t *len, struct pecctl_err
 	cJSON *tree;
 	char *text;
 
-	memset(&e, 0, sizeof(e));
-	e.L = L;
-	e.err = err;
-	e.reveal = 2;
-	e.raw_big_ints = 1;
+	enc_init(&e, L, err, 2, 1);
 	tree = enc_value(&e, lua_absindex(L, idx));
 	if (!tree) {
 		enc_release(&e);
@@ -527,11 +534,7 @@ static int json_encode(lua_State *L)
 		pretty = lua_toboolean(L, -1);
 		lua_pop(L, 1);
 	}
-	memset(&e, 0, sizeof(e));
-	e.L = L;
-	e.err = &err;
-	e.reveal = 1;
-	e.raw_big_ints = 1;
+	enc_init(&e, L, &err, 1, 1);
 	tree = enc_value(&e, 1);
 	if (!tree) {
 		enc_release(&e);

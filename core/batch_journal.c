@@ -11,10 +11,10 @@
  * and a mailbox whose "end" is lost is reconciled on --resume like any
  * interrupted one, never assumed.
  *
- *   {"event":"run","time":"...","procedure":"verify-login","resume":false,"limit":"*@pec.it"}
- *   {"event":"start","time":"...","account":"a@pec.it","line":2,"attempt":1}
- *   {"event":"end","time":"...","account":"a@pec.it","status":"ok","code":"","message":"...",
- *    "duration_s":0.21,"requests":3}
+ *   {"event":"run","procedure":"verify-login","resume":false,"limit":"*@pec.it",...,"time":"..."}
+ *   {"event":"start","account":"a@pec.it","line":2,"attempt":1,"time":"..."}
+ *   {"event":"end","account":"a@pec.it","status":"ok","code":"","message":"...",
+ *    "duration_s":0.210,"requests":3,"time":"..."}
  *
  * The file only grows. A run that is not a resume starts afresh for the
  * accounts it selects (all, or those its --limit matches): reading forgets
@@ -34,7 +34,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "batch.h"
-#include "json_numbers.h"
+#include "json_line.h"
 #include "log.h"
 
 #define JOURNAL_MAX_LINE ((size_t)64 << 10)
@@ -368,17 +368,6 @@ void batch_journal_apply(struct batch_journal *j, struct batch *b, int retry_fai
 	}
 }
 
-static void iso_now(char *out, size_t cap)
-{
-	struct timespec now;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
-}
-
 /* Group commit, under j->lock: returns once line number seq is on disk.
  * One thread syncs, with the lock released, while the others go on
  * writing; their lines are covered by the next sync, so sixteen workers
@@ -417,24 +406,20 @@ static void report_failure(struct batch_journal *j)
 		   "cannot write the journal: %s; --resume will not know about this run", strerror(errno));
 }
 
-/* Write one line; with durable, make it durable before returning. Its
- * sequence number goes to *seq when asked. */
-static int append(struct batch_journal *j, cJSON *line, int durable, long *seq)
+/* Write one line, stamped with the time; with durable, make it durable
+ * before returning. Its sequence number goes to *seq when asked. */
+static int append(struct batch_journal *j, struct json_line *line, int durable, long *seq)
 {
-	char stamp[64];
+	struct timespec now;
 	char *text;
 	size_t len;
 	ssize_t n;
 	int rc = 0;
 
-	iso_now(stamp, sizeof(stamp));
-	cJSON_AddStringToObject(line, "time", stamp);
-	text = cJSON_PrintUnformatted(line);
-	cJSON_Delete(line);
-	if (!text)
+	clock_gettime(CLOCK_REALTIME, &now);
+	json_line_time(line, "time", &now);
+	if (!(text = json_line_end(line, &len)))
 		return -1;
-	len = strlen(text);
-	text[len] = '\n';  /* replaces the NUL; written with its length */
 	/* One write, outside the lock: an O_APPEND write lands whole after
 	 * the others, and workers do not queue behind each other's system
 	 * call. A short write (a full disk) would let another line in before
@@ -442,10 +427,10 @@ static int append(struct batch_journal *j, cJSON *line, int durable, long *seq)
 	if (__atomic_load_n(&j->failed_write, __ATOMIC_RELAXED))
 		n = -1;
 	else
-		while ((n = write(j->fd, text, len + 1)) < 0 && errno == EINTR)
+		while ((n = write(j->fd, text, len)) < 0 && errno == EINTR)
 			;
 	pthread_mutex_lock(&j->lock);
-	if (n == (ssize_t)(len + 1)) {
+	if (n == (ssize_t)len) {
 		j->written++;
 	} else {
 		if (n >= 0)
@@ -459,13 +444,13 @@ static int append(struct batch_journal *j, cJSON *line, int durable, long *seq)
 	if (rc != 0)
 		report_failure(j);
 	pthread_mutex_unlock(&j->lock);
-	cJSON_free(text);
+	free(text);
 	return rc;
 }
 
 int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume, const char *limit)
 {
-	cJSON *line;
+	struct json_line line;
 
 	if (!j)
 		return 0;
@@ -474,48 +459,48 @@ int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume
 			   "give another with --journal FILE", strerror(errno));
 		return -1;
 	}
-	line = cJSON_CreateObject();
-	cJSON_AddStringToObject(line, "event", "run");
-	cJSON_AddStringToObject(line, "procedure", b->procedure);
-	cJSON_AddBoolToObject(line, "resume", resume);
+	json_line_begin(&line);
+	json_line_string(&line, "event", "run");
+	json_line_string(&line, "procedure", b->procedure);
+	json_line_bool(&line, "resume", resume);
 	if (limit)
-		cJSON_AddStringToObject(line, "limit", limit);
-	json_add_integer(line, "mailboxes", (long)b->n_jobs);
-	json_add_integer(line, "pid", (long)getpid());
-	return append(j, line, 1, NULL);
+		json_line_string(&line, "limit", limit);
+	json_line_integer(&line, "mailboxes", (long)b->n_jobs);
+	json_line_integer(&line, "pid", (long)getpid());
+	return append(j, &line, 1, NULL);
 }
 
 int batch_journal_start(struct batch_journal *j, struct batch_job *job)
 {
-	cJSON *line;
+	struct json_line line;
 
 	if (!j || j->fd < 0)
 		return 0;
-	line = cJSON_CreateObject();
-	cJSON_AddStringToObject(line, "event", "start");
-	cJSON_AddStringToObject(line, "account", job->account);
-	json_add_integer(line, "line", job->line);
-	json_add_integer(line, "attempt", job->attempts);
-	return append(j, line, 0, &job->journal_seq);
+	json_line_begin(&line);
+	json_line_string(&line, "event", "start");
+	json_line_string(&line, "account", job->account);
+	json_line_integer(&line, "line", job->line);
+	json_line_integer(&line, "attempt", job->attempts);
+	return append(j, &line, 0, &job->journal_seq);
 }
 
 int batch_journal_end(struct batch_journal *j, const struct batch_job *job)
 {
-	cJSON *line;
+	struct json_line line;
 
 	if (!j || j->fd < 0)
 		return 0;
-	line = cJSON_CreateObject();
-	cJSON_AddStringToObject(line, "event", "end");
-	cJSON_AddStringToObject(line, "account", job->account);
-	cJSON_AddStringToObject(line, "status", batch_status_name(job->status == BATCH_RUNNING ||
-								   job->status == BATCH_PENDING ?
-								   job->outcome : job->status));
-	cJSON_AddStringToObject(line, "code", job->code);
-	cJSON_AddStringToObject(line, "message", job->message);
-	json_add_seconds(line, "duration_s", job->duration_s);
-	json_add_integer(line, "requests", job->requests);
-	return append(j, line, 0, NULL);
+	json_line_begin(&line);
+	json_line_string(&line, "event", "end");
+	json_line_string(&line, "account", job->account);
+	json_line_string(&line, "status", batch_status_name(job->status == BATCH_RUNNING ||
+							    job->status == BATCH_PENDING ?
+							    job->outcome : job->status));
+	json_line_string(&line, "code", job->code);
+	json_line_string(&line, "message", job->message);
+	json_line_seconds(&line, "duration_s", job->duration_s);
+	json_line_integer(&line, "requests", job->requests);
+	return append(j, &line, 0, NULL);
 }
 
 int batch_journal_sync_to(struct batch_journal *j, long seq)

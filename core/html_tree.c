@@ -249,6 +249,7 @@ struct builder {
 	/* decoded text and attribute values */
 	char *buf;
 	size_t buf_len, buf_cap;
+	struct xml_arena *arena;      /* where the tree goes; NULL: xmlMalloc */
 };
 
 /* The innermost open element's entry; NULL outside every element. */
@@ -267,6 +268,25 @@ static int is_open(const struct builder *b, const struct tag_info *t)
 
 /* --- building --- */
 
+/* A block of the tree, from the page's arena directly when it has one: a
+ * page takes a few hundred, and xmlMalloc would reach the same arena
+ * through an indirect call and a thread-local lookup for each. */
+static void *tree_alloc(struct builder *b, size_t size)
+{
+	return b->arena ? xml_arena_alloc(b->arena, size) : xmlMalloc(size);
+}
+
+static xmlChar *tree_strndup(struct builder *b, const char *s, size_t len)
+{
+	xmlChar *copy = tree_alloc(b, len + 1);
+
+	if (copy) {
+		memcpy(copy, s, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
 static xmlNodePtr push(struct builder *b, const char *name, const struct tag_info *t)
 {
 	xmlNodePtr node;
@@ -277,10 +297,10 @@ static xmlNodePtr push(struct builder *b, const char *name, const struct tag_inf
 	}
 	/* as xmlNewDocNode makes it; put after its parent's last child
 	 * directly (xmlAddChild checks for text to merge, an element has none) */
-	node = xmlMalloc(sizeof(*node));
+	node = tree_alloc(b, sizeof(*node));
 	if (node) {
 		memset(node, 0, sizeof(*node));
-		node->name = xmlStrdup((const xmlChar *)name);
+		node->name = tree_strndup(b, name, strlen(name));
 	}
 	if (!node || !node->name) {
 		xmlFree(node);
@@ -348,7 +368,7 @@ static void auto_close(struct builder *b, const struct tag_info *t)
 /* A text node as xmlNewDocTextLen makes it, without its calls. */
 static xmlNodePtr new_text(struct builder *b, const char *text, size_t len)
 {
-	xmlNodePtr node = xmlMalloc(sizeof(*node));
+	xmlNodePtr node = tree_alloc(b, sizeof(*node));
 
 	if (!node)
 		return NULL;
@@ -356,7 +376,7 @@ static xmlNodePtr new_text(struct builder *b, const char *text, size_t len)
 	node->type = XML_TEXT_NODE;
 	node->name = xmlStringText;
 	node->doc = b->doc;
-	if (!(node->content = xmlStrndup((const xmlChar *)text, (int)len))) {
+	if (!(node->content = tree_strndup(b, text, len))) {
 		xmlFree(node);
 		return NULL;
 	}
@@ -644,7 +664,7 @@ static void add_attribute(struct builder *b, xmlNodePtr node, const char *name, 
 			return;
 		last = a;
 	}
-	if (!(a = xmlMalloc(sizeof(*a)))) {
+	if (!(a = tree_alloc(b, sizeof(*a)))) {
 		b->failed = 1;
 		return;
 	}
@@ -658,7 +678,7 @@ static void add_attribute(struct builder *b, xmlNodePtr node, const char *name, 
 	else
 		node->properties = a;
 	/* linked first: on failure the node frees it with the rest */
-	if (!(a->name = xmlStrdup((const xmlChar *)name))) {
+	if (!(a->name = tree_strndup(b, name, strlen(name)))) {
 		b->failed = 1;
 		return;
 	}
@@ -951,7 +971,7 @@ htmlDocPtr html_tree_build(const char *body, size_t len, const char *url)
 	b.p = body;
 	b.end = body + len;
 	/* every block of the tree from one arena (xml_alloc.h) */
-	arena = xml_arena_begin();
+	b.arena = arena = xml_arena_begin();
 	rc = build(&b, url);
 	xmlFree(b.buf);
 	xml_arena_end();

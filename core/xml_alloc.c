@@ -47,16 +47,23 @@ void xml_arena_release(struct xml_arena *a)
 	(void)a;
 }
 
+void *xml_arena_alloc_new_chunk(struct xml_arena *a, size_t size)
+{
+	(void)a;
+	(void)size;
+	return NULL;  /* there is no arena to ask: xml_arena_begin gave none */
+}
+
 #else
 
-#define HEADER 16
+#define HEADER XML_ARENA_HEADER
 #define SLAB_SIZE ((size_t)64 << 10)
 #define SMALL_STEP 16
 #define SMALL_MAX 512                       /* classes every 16 bytes up to here */
 #define N_SMALL (SMALL_MAX / SMALL_STEP)    /* 32 */
 #define N_CLASSES (N_SMALL + 4)             /* then 1, 2, 4 and 8 KiB */
 #define FROM_MALLOC 0xff
-#define FROM_ARENA 0xfe                     /* the block's size follows at +8 */
+#define FROM_ARENA XML_FROM_ARENA            /* the block's size follows at +8 */
 #define ARENA_CHUNK ((size_t)32 << 10)
 
 struct slab {
@@ -131,7 +138,7 @@ static unsigned char *carve(size_t size)
 	return block;
 }
 
-static struct arena_chunk *take_spare_chunk(void);
+static struct xml_arena_chunk *take_spare_chunk(void);
 
 /* At a thread's exit: its arrays and spare arena chunk go (the blocks on
  * them stay in their slabs, which other threads' blocks share). */
@@ -181,31 +188,26 @@ static void stack_push(struct class_stack *st, void *block)
 
 /* --- document arenas --- */
 
-struct arena_chunk {
-	struct arena_chunk *next;
+struct xml_arena_chunk {
+	struct xml_arena_chunk *next;
 	size_t size;                 /* bytes after this header */
 	unsigned char pad[HEADER - sizeof(size_t)];
 };
 
-struct xml_arena {
-	struct arena_chunk *chunks;  /* the newest first */
-	unsigned char *bump, *end;
-};
-
 static __thread struct xml_arena *building;       /* where this thread's blocks go, or NULL */
-static __thread struct arena_chunk *spare_chunk;  /* the last arena's first chunk, kept warm */
+static __thread struct xml_arena_chunk *spare_chunk;  /* the last arena's first chunk, kept warm */
 
-static struct arena_chunk *take_spare_chunk(void)
+static struct xml_arena_chunk *take_spare_chunk(void)
 {
-	struct arena_chunk *c = spare_chunk;
+	struct xml_arena_chunk *c = spare_chunk;
 
 	spare_chunk = NULL;
 	return c;
 }
 
-static struct arena_chunk *new_chunk(size_t need)
+static struct xml_arena_chunk *new_chunk(size_t need)
 {
-	struct arena_chunk *c;
+	struct xml_arena_chunk *c;
 	size_t size = need > ARENA_CHUNK ? need : ARENA_CHUNK;
 
 	if (size == ARENA_CHUNK && spare_chunk)
@@ -216,16 +218,17 @@ static struct arena_chunk *new_chunk(size_t need)
 	return c;
 }
 
-static void *arena_malloc(struct xml_arena *a, size_t size)
+/* xml_arena_alloc's slow way: a new chunk first (a block larger than a
+ * chunk gets one of its own). */
+void *xml_arena_alloc_new_chunk(struct xml_arena *a, size_t size)
 {
 	size_t total;
-	unsigned char *block;
 
 	if (size > SIZE_MAX - 2 * HEADER)
 		return NULL;
-	total = (size + 2 * HEADER - 1) / HEADER * HEADER;
+	total = xml_arena_block_bytes(size);
 	if ((size_t)(a->end - a->bump) < total) {
-		struct arena_chunk *c = new_chunk(total);
+		struct xml_arena_chunk *c = new_chunk(total);
 
 		if (!c)
 			return NULL;
@@ -234,11 +237,7 @@ static void *arena_malloc(struct xml_arena *a, size_t size)
 		a->bump = (unsigned char *)(c + 1);
 		a->end = a->bump + c->size;
 	}
-	block = a->bump;
-	a->bump += total;
-	block[0] = FROM_ARENA;
-	memcpy(block + 8, &size, sizeof(size));
-	return block + HEADER;
+	return xml_arena_cut(a, size);
 }
 
 struct xml_arena *xml_arena_begin(void)
@@ -256,7 +255,7 @@ void xml_arena_end(void)
 
 void xml_arena_release(struct xml_arena *a)
 {
-	struct arena_chunk *c, *next;
+	struct xml_arena_chunk *c, *next;
 
 	if (!a)
 		return;
@@ -279,7 +278,7 @@ static void *pool_malloc(size_t size)
 	unsigned char *block;
 
 	if (building)
-		return arena_malloc(building, size);
+		return xml_arena_alloc(building, size);
 	c = size <= SIZE_MAX - HEADER ? class_of(size + HEADER) : -1;
 
 	if (c < 0) {

@@ -1044,12 +1044,16 @@ static int has_header(const char *const *headers, size_t n, const char *name)
  * User-Agent and Accept-Encoding lines are added here, unless the caller
  * sent its own: given as options, libcurl would format both anew for
  * every request through its own printf, a few thousand instructions a
- * line (it still decodes gzip, CURLOPT_ACCEPT_ENCODING being set). */
-static struct curl_slist *header_list(const char *const *headers, int with_caller, int bodyless)
+ * line (it still decodes gzip, CURLOPT_ACCEPT_ENCODING being set). Each
+ * line costs that much anyway, so "Expect:" (never wait for a 100
+ * Continue) goes only with a body libcurl would ask one for: over 1 KB in
+ * older versions, 1 MB in newer ones. */
+static struct curl_slist *header_list(const char *const *headers, int with_caller, int bodyless,
+				      size_t body_len)
 {
 	static char user_agent[] = "User-Agent: pecctl/" PECCTL_VERSION;
 	static char accept_encoding[] = "Accept-Encoding: gzip";
-	static char no_expect[] = "Expect:";  /* never wait for 100-continue */
+	static char no_expect[] = "Expect:";
 	struct curl_slist *list;
 	size_t n = 0, i, k = 0;
 
@@ -1068,8 +1072,9 @@ static struct curl_slist *header_list(const char *const *headers, int with_calle
 		list[k++].data = user_agent;
 	if (!has_header(headers, n, "Accept-Encoding"))
 		list[k++].data = accept_encoding;
-	list[k].data = no_expect;
-	for (i = 0; i < k; i++)
+	if (body_len > 1024)
+		list[k++].data = no_expect;
+	for (i = 0; i + 1 < k; i++)
 		list[i].next = &list[i + 1];
 	return list;
 }
@@ -1114,7 +1119,7 @@ int http_session_request(struct http_session *s, const struct http_request *req,
 		return -1;
 	}
 	url = strdup(req->url);
-	headers = header_list(req->headers, 1, 0);
+	headers = header_list(req->headers, 1, 0, req->body ? req->body_len : 0);
 	if (!url || !headers) {
 		free(url);
 		free(headers);
@@ -1159,14 +1164,14 @@ int http_session_request(struct http_session *s, const struct http_request *req,
 			 * the caller's headers and body never go out again. */
 			crossed = 1;
 			free(headers);
-			headers = header_list(NULL, 0, 1);
+			headers = header_list(NULL, 0, 1, 0);
 		}
 		if (crossed || resp->status == 301 || resp->status == 302 || resp->status == 303) {
 			if (!method_is(hop.method, "HEAD"))
 				hop.method = "GET";
 			if (hop.body && !crossed) {
 				free(headers);
-				headers = header_list(req->headers, 1, 1);
+				headers = header_list(req->headers, 1, 1, 0);
 			}
 			hop.body = NULL;
 			hop.body_len = 0;

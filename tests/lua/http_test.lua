@@ -65,6 +65,10 @@ r = s:get(A .. "/echo", {headers = {["User-Agent"] = "Mozilla/5.0 (test)", ["Acc
 t.is(header(r, "user-agent"), "Mozilla/5.0 (test)", "a caller's User-Agent replaces pecctl's")
 t.is(header(r, "accept-encoding"), "identity", "and a caller's Accept-Encoding replaces gzip")
 t.is(times(r, "user%-agent") .. " " .. times(r, "accept%-encoding"), "1 1", "neither is sent twice")
+-- A large body goes at once: no "Expect: 100-continue" and a wait for the answer to it.
+r = s:post(A .. "/echo", {body = string.rep("x", 1100000), content_type = "text/plain"})
+t.is(echoed(r, "body-length"), "1100000", "a large body arrives whole")
+t.is(times(r, "expect"), 0, "without asking the server to expect it")
 r = s:get(A .. "/gzip")
 t.is(r and r.headers["content-encoding"], "gzip", "the page came compressed")
 t.is(r and r.body, string.rep("compressed page ", 64), "and reads as the text it was")

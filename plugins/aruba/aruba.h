@@ -54,6 +54,11 @@ struct aruba_page {
 	struct pecctl_html *doc;  /* parsed on first use: read it with aruba_page_doc */
 	long status;
 	int parsed;               /* doc is what parsing gave (maybe NULL: not HTML) */
+	/* A form found by aruba_page_has_form, kept for the aruba_page_form
+	 * that usually follows (a login page is asked both), with the action
+	 * and id it was looked for by. */
+	struct pecctl_form *form;
+	char *form_key;
 };
 
 void aruba_page_release(struct aruba_page *page);
@@ -66,6 +71,9 @@ const char *aruba_page_body(const struct aruba_page *page, size_t *len);
 /* 1 when the page's raw body contains needle: a cheap test that lets the
  * common page (no alert, no push) skip XPath queries over every element. */
 int aruba_page_mentions(const struct aruba_page *page, const char *needle);
+/* 1 when the page has the form with this action, else this id (neither
+ * given: 0); the form is kept for aruba_page_form. */
+int aruba_page_has_form(const struct aruba_page *page, const char *action, const char *form_id);
 /* Take a response (and parse it when it is HTML) into page. */
 int aruba_page_adopt(struct aruba_page *page, struct pecctl_response *resp,
 		     struct pecctl_error *err);

@@ -8,15 +8,43 @@
 #include <string.h>
 #include "aruba.h"
 
+/* What a form is looked for by, as aruba_page.form_key holds it. */
+static char *form_key(const char *action, const char *form_id)
+{
+	return aruba_strdup_printf("%s\n%s", action ? action : "", form_id ? form_id : "");
+}
+
+/* The form kept on the page by aruba_page_has_form, when it was looked
+ * for by the same (taken: the caller fills and frees it); else NULL. */
+static struct pecctl_form *take_kept_form(const struct aruba_page *page, const char *action,
+					  const char *form_id)
+{
+	/* the kept form is a cache of the page, like its tree */
+	struct aruba_page *p = (struct aruba_page *)page;
+	struct pecctl_form *form = NULL;
+	char *key;
+
+	if (!p->form || !(key = form_key(action, form_id)))
+		return NULL;
+	if (strcmp(key, p->form_key) == 0) {
+		form = p->form;
+		p->form = NULL;
+		free(p->form_key);
+		p->form_key = NULL;
+	}
+	free(key);
+	return form;
+}
+
 /* Action first (the most stable thing a form has), then id; with neither
  * the page's only form. */
 static struct pecctl_form *find_form(const struct aruba_page *page, const char *action,
 				     const char *form_id)
 {
-	struct pecctl_form *form = NULL;
+	struct pecctl_form *form = take_kept_form(page, action, form_id);
 
-	if (!aruba_page_doc(page))
-		return NULL;
+	if (form || !aruba_page_doc(page))
+		return form;
 	if (action)
 		form = aruba_host->html_form(page->doc, action, NULL);
 	if (!form && form_id)
@@ -24,6 +52,26 @@ static struct pecctl_form *find_form(const struct aruba_page *page, const char *
 	if (!form && !action && !form_id)
 		form = aruba_host->html_form(page->doc, NULL, NULL);
 	return form;
+}
+
+int aruba_page_has_form(const struct aruba_page *page, const char *action, const char *form_id)
+{
+	struct aruba_page *p = (struct aruba_page *)page;
+	struct pecctl_form *form;
+
+	if (!action && !form_id)
+		return 0;
+	if (!(form = find_form(page, action, form_id)))
+		return 0;
+	if (p->form)
+		aruba_host->form_free(p->form);
+	free(p->form_key);
+	p->form = form;
+	if (!(p->form_key = form_key(action, form_id))) {
+		aruba_host->form_free(p->form);
+		p->form = NULL;
+	}
+	return 1;
 }
 
 static int form_missing(const char *what, const char *action, const char *form_id,

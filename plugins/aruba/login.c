@@ -168,7 +168,6 @@ int aruba_is_login_page(struct pecctl_call *call, enum aruba_site site,
 			const struct aruba_page *page)
 {
 	const struct aruba_page_spec *spec = aruba_login_spec(site);
-	struct pecctl_form *form = NULL;
 
 	if (!spec)
 		return page->status == 401;
@@ -178,15 +177,7 @@ int aruba_is_login_page(struct pecctl_call *call, enum aruba_site site,
 	if (!url_has_path(aruba_page_url(page), aruba_spec_path(call, spec)) &&
 	    !url_has_path(aruba_page_url(page), aruba_spec_action(call, spec)))
 		return 0;
-	if (!aruba_page_doc(page))
-		return 0;
-	form = aruba_host->html_form(page->doc, aruba_spec_action(call, spec), NULL);
-	if (!form)
-		form = aruba_host->html_form(page->doc, NULL, aruba_spec_form_id(call, spec));
-	if (!form)
-		return 0;
-	aruba_host->form_free(form);
-	return 1;
+	return aruba_page_has_form(page, aruba_spec_action(call, spec), aruba_spec_form_id(call, spec));
 }
 
 /* ---- logins ---- */

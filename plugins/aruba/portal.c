@@ -142,6 +142,11 @@ char *aruba_resolve(const char *page_url, const char *href)
 
 void aruba_page_release(struct aruba_page *page)
 {
+	if (page->form)
+		aruba_host->form_free(page->form);
+	free(page->form_key);
+	page->form = NULL;
+	page->form_key = NULL;
 	if (page->doc)
 		aruba_host->html_free(page->doc);
 	if (page->resp)

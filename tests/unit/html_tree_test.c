@@ -14,17 +14,9 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
 
+#include "tap.h"
 #include "html_tree.h"
 #include "xml_alloc.h"
-
-static int test_n, failed;
-
-static void ok(int cond, const char *what)
-{
-	test_n++;
-	failed += !cond;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_n, what);
-}
 
 /* The tree as HTML, without the DOCTYPE (which the builder drops). */
 static char *dump(htmlDocPtr doc)
@@ -232,6 +224,5 @@ int main(void)
 		ok(pages > 0, "the corpus has pages");
 		printf("# %d of %d pages built alike\n", alike, pages);
 	}
-	printf("1..%d\n", test_n);
-	return failed ? 1 : 0;
+	return tap_done();
 }

@@ -9,27 +9,9 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "tap.h"
 #include "inventory.h"
 #include "redact.h"
-
-static int test_n, test_failed;
-
-static void ok(int cond, const char *what)
-{
-	test_n++;
-	if (!cond)
-		test_failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_n, what);
-}
-
-static void is_str(const char *got, const char *want, const char *what)
-{
-	int same = (got == NULL && want == NULL) || (got && want && strcmp(got, want) == 0);
-
-	ok(same, what);
-	if (!same)
-		printf("#   got:      %s\n#   expected: %s\n", got ? got : "(null)", want ? want : "(null)");
-}
 
 static int parse(const char *text, struct inventory *inv, struct pecctl_error *err)
 {
@@ -198,6 +180,5 @@ int main(void)
 	test_bad_headers();
 	test_caps();
 	test_many();
-	printf("1..%d\n", test_n);
-	return test_failed ? 1 : 0;
+	return tap_done();
 }

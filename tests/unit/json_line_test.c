@@ -9,26 +9,8 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "tap.h"
 #include "json_line.h"
-
-static int test_n, test_failed;
-
-static void ok(int cond, const char *what)
-{
-	test_n++;
-	if (!cond)
-		test_failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_n, what);
-}
-
-static void is(const char *got, const char *want, const char *what)
-{
-	int same = got && strcmp(got, want) == 0;
-
-	ok(same, what);
-	if (!same)
-		printf("#   got: '%s'\n#   expected: '%s'\n", got ? got : "(null)", want);
-}
 
 /* The line's text, checked to end in exactly one newline. */
 static char *finish(struct json_line *l)
@@ -58,7 +40,7 @@ static void strings(void)
 		text = finish(&l);
 		back = text ? cJSON_Parse(text) : NULL;
 		snprintf(what, sizeof(what), "string %zu reads back as itself", i);
-		is(cJSON_GetStringValue(cJSON_GetObjectItem(back, "v")), values[i], what);
+		is_str(cJSON_GetStringValue(cJSON_GetObjectItem(back, "v")), values[i], what);
 		cJSON_Delete(back);
 		free(text);
 	}
@@ -72,7 +54,7 @@ static void escapes(void)
 	json_line_begin(&l);
 	json_line_string(&l, "a", "x\"\\\n\x01\xc3\xa8");
 	text = finish(&l);
-	is(text, "{\"a\":\"x\\\"\\\\\\n\\u0001\xc3\xa8\"}\n", "escaped as cJSON does, UTF-8 kept");
+	is_str(text, "{\"a\":\"x\\\"\\\\\\n\\u0001\xc3\xa8\"}\n", "escaped as cJSON does, UTF-8 kept");
 	free(text);
 }
 
@@ -90,7 +72,7 @@ static void numbers(void)
 	json_line_bool(&l, "yes", 1);
 	json_line_bool(&l, "no", 0);
 	text = finish(&l);
-	is(text, "{\"zero\":0,\"neg\":-42,\"min\":-9223372036854775808,"
+	is_str(text, "{\"zero\":0,\"neg\":-42,\"min\":-9223372036854775808,"
 		 "\"max\":9223372036854775807,\"yes\":true,\"no\":false}\n", "integers and booleans");
 	back = text ? cJSON_Parse(text) : NULL;
 	ok(back && cJSON_IsTrue(cJSON_GetObjectItem(back, "yes")) &&
@@ -106,7 +88,7 @@ static void numbers(void)
 	json_line_seconds(&l, "e", NAN);
 	json_line_seconds(&l, "f", 1e300);
 	text = finish(&l);
-	is(text, "{\"a\":0.210,\"b\":1.001,\"c\":13.000,\"d\":0.000,\"e\":0.000,\"f\":0.000}\n",
+	is_str(text, "{\"a\":0.210,\"b\":1.001,\"c\":13.000,\"d\":0.000,\"e\":0.000,\"f\":0.000}\n",
 	   "seconds to the millisecond, nonsense as 0");
 	free(text);
 }
@@ -122,7 +104,7 @@ static void times(void)
 	json_line_time(&l, "t", &t);
 	json_line_time(&l, "e", &epoch);
 	text = finish(&l);
-	is(text, "{\"t\":\"2026-11-23T23:42:42.123Z\",\"e\":\"1970-01-01T00:00:00.999Z\"}\n",
+	is_str(text, "{\"t\":\"2026-11-23T23:42:42.123Z\",\"e\":\"1970-01-01T00:00:00.999Z\"}\n",
 	   "UTC time to the millisecond");
 	free(text);
 }
@@ -140,14 +122,14 @@ static void long_line(void)
 	json_line_string(&l, "big", big);
 	text = finish(&l);
 	back = text ? cJSON_Parse(text) : NULL;
-	is(cJSON_GetStringValue(cJSON_GetObjectItem(back, "big")), big, "a long value grows the buffer");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(back, "big")), big, "a long value grows the buffer");
 	cJSON_Delete(back);
 	free(text);
 	free(big);
 
 	json_line_begin(&l);
 	text = finish(&l);
-	is(text, "{}\n", "an empty object");
+	is_str(text, "{}\n", "an empty object");
 	free(text);
 }
 
@@ -158,6 +140,5 @@ int main(void)
 	numbers();
 	times();
 	long_line();
-	printf("1..%d\n", test_n);
-	return test_failed ? 1 : 0;
+	return tap_done();
 }

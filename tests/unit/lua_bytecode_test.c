@@ -12,16 +12,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "tap.h"
 #include "lua_bytecode.h"
-
-static int test_n, failed;
-
-static void ok(int cond, const char *what)
-{
-	test_n++;
-	failed += !cond;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_n, what);
-}
 
 static void write_file(const char *path, const char *text, long mtime_s)
 {
@@ -107,6 +99,5 @@ int main(void)
 
 	unlink(path);
 	rmdir(dir);
-	printf("1..%d\n", test_n);
-	return failed ? 1 : 0;
+	return tap_done();
 }

@@ -5,17 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tap.h"
 #include "policy.h"
-
-static int test_n, test_failed;
-
-static void ok(int cond, const char *what)
-{
-	test_n++;
-	if (!cond)
-		test_failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_n, what);
-}
 
 /* Aruba-like: 8-20 characters, letters, digits, '.' and '-'. */
 static const struct pecctl_password_policy aruba = {
@@ -220,6 +211,5 @@ int main(void)
 	ok(strstr(summary, "8-32 characters") && strstr(summary, "special") &&
 	   strstr(summary, "last 3"), "summary gives the numbers");
 
-	printf("1..%d\n", test_n);
-	return test_failed != 0;
+	return tap_done();
 }

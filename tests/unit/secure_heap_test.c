@@ -9,15 +9,8 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "tap.h"
 #include "secure_heap.h"
-
-static int test_n;
-
-static void ok(int cond, const char *what)
-{
-	test_n++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_n, what);
-}
 
 static int all_zero(const unsigned char *p, size_t n)
 {
@@ -112,6 +105,5 @@ int main(void)
 	}
 	ok(bad == 0, "threads allocating and freeing at once never share a block");
 
-	printf("1..%d\n", test_n);
-	return 0;
+	return tap_done();
 }

@@ -11,15 +11,8 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/xmlmemory.h>
 
+#include "tap.h"
 #include "xml_alloc.h"
-
-static int test_n;
-
-static void ok(int cond, const char *what)
-{
-	test_n++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_n, what);
-}
 
 static void *alloc_40(void *arg)
 {
@@ -155,6 +148,5 @@ int main(void)
 		xml_arena_release(arena);
 		xml_arena_release(NULL);  /* no arena: nothing to do */
 	}
-	printf("1..%d\n", test_n);
-	return 0;
+	return tap_done();
 }

@@ -5,10 +5,11 @@
  * middle. Lines are written at once (a killed process loses nothing it
  * wrote); a "start" is fdatasync'd before the mailbox's first request that
  * may change something (batch_journal_sync_to, from the worker; a login's
- * requests change nothing and do not wait for it), and an
- * "end" rides on the next sync, or the journal's close. Until then only a
- * power cut can lose a line: a lost "start" means nothing had changed yet,
- * and a mailbox whose "end" is lost is reconciled on --resume like any
+ * requests change nothing and do not wait for it), and the "run" line and
+ * every "end" ride on the next sync, or the journal's close. Until then only
+ * a power cut can lose a line: a lost "run" or "start" means nothing of it
+ * had changed yet (the journal reads as if the run never began), and a
+ * mailbox whose "end" is lost is reconciled on --resume like any
  * interrupted one, never assumed.
  *
  *   {"event":"run","procedure":"verify-login","resume":false,"limit":"*@pec.it",...,"time":"..."}
@@ -467,7 +468,9 @@ int batch_journal_run(struct batch_journal *j, const struct batch *b, int resume
 		json_line_string(&line, "limit", limit);
 	json_line_integer(&line, "mailboxes", (long)b->n_jobs);
 	json_line_integer(&line, "pid", (long)getpid());
-	return append(j, &line, 1, NULL);
+	/* not synced on its own: the first change waits for a sync that
+	 * covers it (a small batch saves one fdatasync of its few) */
+	return append(j, &line, 0, NULL);
 }
 
 int batch_journal_start(struct batch_journal *j, struct batch_job *job)

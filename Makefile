@@ -27,7 +27,7 @@ ifeq ($(SAN),1)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
-CORE_PKGS := lua5.4 libcurl libcrypto libcjson libsodium libxml-2.0
+CORE_PKGS := lua5.4 libcurl libssl libcrypto libcjson libsodium libxml-2.0
 # the REPL's libedit: its header at build time, the library loaded by the
 # REPL itself (core/line_editor.c)
 EDIT_PKG := libedit

@@ -9,6 +9,7 @@
 #include "http.h"
 #include "http_handles.h"
 #include "log.h"
+#include "tls_store.h"
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -475,7 +476,8 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 	ok &= curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) ==
 	      CURLE_OK;
-	if (fresh && s->cacert)
+	/* a kept handle still has the store, or the file, its last session had */
+	if (fresh && tls_store_use(s->curl, s->cacert) != 0 && s->cacert)
 		ok &= curl_easy_setopt(s->curl, CURLOPT_CAINFO, s->cacert) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;

@@ -32,6 +32,19 @@ run_pecctl --sandbox "127.0.0.1:$PORT" --cacert "$T/other-ca.pem" \
 relay
 is "$status" 0 "http_test.lua untrusted exits 0"
 
+# The certificate store is read once and shared by the connections: the
+# system's bundle (no --cacert) and a file that is no CA list must refuse
+# the test server as surely as another CA does.
+run_pecctl --sandbox "127.0.0.1:$PORT" script "$TOP/tests/lua/http_test.lua" untrusted
+relay
+is "$status" 0 "http_test.lua untrusted exits 0 with the system's CA bundle"
+
+echo "not a certificate" >"$T/not-a-ca.pem"
+run_pecctl --sandbox "127.0.0.1:$PORT" --cacert "$T/not-a-ca.pem" \
+	script "$TOP/tests/lua/http_test.lua" untrusted
+relay
+is "$status" 0 "http_test.lua untrusted exits 0 with a --cacert that holds no certificate"
+
 run_pecctl --sandbox "127.0.0.1:$PORT" --cacert "$T/ca.pem" --timeout 1 \
 	script "$TOP/tests/lua/http_test.lua" global-timeout
 relay

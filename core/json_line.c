@@ -102,15 +102,38 @@ void json_line_string(struct json_line *l, const char *name, const char *value)
 	put(l, "\"", 1);
 }
 
-void json_line_integer(struct json_line *l, const char *name, long value)
+size_t json_format_integer(char *out, long value)
 {
-	char text[21];
 	size_t n = 0;
 
-	member(l, name);
 	if (value < 0)
-		text[n++] = '-';
-	n += digits(value < 0 ? 0UL - (unsigned long)value : (unsigned long)value, 1, text + n);
+		out[n++] = '-';
+	n += digits(value < 0 ? 0UL - (unsigned long)value : (unsigned long)value, 1, out + n);
+	out[n] = '\0';
+	return n;
+}
+
+size_t json_format_seconds(char *out, double seconds)
+{
+	unsigned long ms;
+	size_t n;
+
+	if (!(seconds >= 0 && seconds < 1e12))  /* NaN too: JSON has no such numbers */
+		seconds = 0;
+	ms = (unsigned long)(seconds * 1000.0 + 0.5);
+	n = digits(ms / 1000, 1, out);
+	out[n++] = '.';
+	n += digits(ms % 1000, 3, out + n);
+	out[n] = '\0';
+	return n;
+}
+
+void json_line_integer(struct json_line *l, const char *name, long value)
+{
+	char text[JSON_NUMBER_MAX];
+	size_t n = json_format_integer(text, value);
+
+	member(l, name);
 	put(l, text, n);
 }
 
@@ -122,17 +145,10 @@ void json_line_bool(struct json_line *l, const char *name, int value)
 
 void json_line_seconds(struct json_line *l, const char *name, double seconds)
 {
-	unsigned long ms;
-	char text[32];
-	size_t n;
+	char text[JSON_NUMBER_MAX];
+	size_t n = json_format_seconds(text, seconds);
 
-	if (!(seconds >= 0 && seconds < 1e12))  /* NaN too: JSON has no such numbers */
-		seconds = 0;
-	ms = (unsigned long)(seconds * 1000.0 + 0.5);
 	member(l, name);
-	n = digits(ms / 1000, 1, text);
-	text[n++] = '.';
-	n += digits(ms % 1000, 3, text + n);
 	put(l, text, n);
 }
 

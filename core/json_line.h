@@ -26,11 +26,18 @@ void json_line_begin(struct json_line *l);
 void json_line_string(struct json_line *l, const char *name, const char *value);
 void json_line_integer(struct json_line *l, const char *name, long value);
 void json_line_bool(struct json_line *l, const char *name, int value);
-/* Seconds with three decimals (milliseconds); negative, NaN and absurd
- * values as 0. */
+/* Seconds as json_format_seconds spells them. */
 void json_line_seconds(struct json_line *l, const char *name, double seconds);
 /* A UTC time as "2026-11-23T23:42:42.123Z". */
 void json_line_time(struct json_line *l, const char *name, const struct timespec *when);
 char *json_line_end(struct json_line *l, size_t *len);
+
+/* The text of a number as the lines spell it, NUL-terminated into out
+ * (room for JSON_NUMBER_MAX bytes); returns its length. Seconds have three
+ * decimals (milliseconds), negative, NaN and absurd values being 0. The
+ * report's cJSON rows spell theirs with these too (json_numbers.c). */
+#define JSON_NUMBER_MAX 32
+size_t json_format_integer(char *out, long value);
+size_t json_format_seconds(char *out, double seconds);
 
 #endif

@@ -986,7 +986,9 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	s->n_requests++;
 	if (curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK)
 		s->n_connections += conns;
-	hop_timings(s, hop);
+	/* only traces, HAR files and -vv show them: six getinfo calls a hop */
+	if (s->observer || s->hooks.observe || log_enabled(PECCTL_LOG_DEBUG))
+		hop_timings(s, hop);
 	if (rc != CURLE_OK)
 		transfer_error(s, rc, hop, s->timeout_ms, err);
 	if (rc != CURLE_OK) {

@@ -678,6 +678,13 @@ static double usec_to_s(curl_off_t us)
 	return us > 0 ? (double)us / 1e6 : 0.0;
 }
 
+/* Whether someone sees each exchange whole (a trace, a HAR file): only
+ * then are the request's header lines and a hop's timings collected. */
+static int observed(const struct http_session *s)
+{
+	return s->observer || s->hooks.observe;
+}
+
 static void hop_timings(struct http_session *s, struct http_hop *hop)
 {
 	curl_off_t dns = 0, conn = 0, app = 0, pre = 0, start = 0, total = 0, ready;
@@ -708,7 +715,7 @@ static void notify(struct http_session *s, const struct http_hop *hop,
 
 	if (resp && s->watch)
 		s->watch(s->watch_data, resp);
-	if (!s->observer && !s->hooks.observe)
+	if (!observed(s))
 		return;
 	lines = sent_header_lines(s);
 	memset(&x, 0, sizeof(x));
@@ -968,8 +975,7 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	ok &= curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
 	/* The debug callback, our only view of the request headers as sent,
 	 * needs VERBOSE, whose messages cost: on only for traces. */
-	ok &= curl_easy_setopt(s->curl, CURLOPT_VERBOSE,
-			       s->observer || s->hooks.observe ? 1L : 0L) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_VERBOSE, observed(s) ? 1L : 0L) == CURLE_OK;
 	/* The progress callback only looks for an interruption: off when
 	 * nothing can interrupt (a batch lets a transfer finish). */
 	ok &= curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, s->hooks.interrupted ? 0L : 1L) ==
@@ -987,7 +993,7 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	if (curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK)
 		s->n_connections += conns;
 	/* only traces, HAR files and -vv show them: six getinfo calls a hop */
-	if (s->observer || s->hooks.observe || log_enabled(PECCTL_LOG_DEBUG))
+	if (observed(s) || log_enabled(PECCTL_LOG_DEBUG))
 		hop_timings(s, hop);
 	if (rc != CURLE_OK)
 		transfer_error(s, rc, hop, s->timeout_ms, err);
@@ -1064,7 +1070,7 @@ static struct curl_slist *header_list(const char *const *headers, int with_calle
 	if (with_caller && headers)
 		while (headers[n])
 			n++;
-	list = calloc(n + 3, sizeof(*list));
+	list = calloc(n + 3, sizeof(*list));  /* + User-Agent, Accept-Encoding, Expect */
 	if (!list)
 		return NULL;
 	for (i = 0; i < n; i++) {

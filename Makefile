@@ -40,15 +40,19 @@ CORE_CFLAGS := $(COMMON_CFLAGS) -Icore -Icore/include -I$(BUILD)/gen $(call pkg_
 	-DPECCTL_VERSION='"$(VERSION)"' \
 	-DPECCTL_DEFAULT_PLUGIN_DIR='"$(PLUGINDIR)"' \
 	-DPECCTL_DEFAULT_SCRIPT_DIR='"$(DATADIR)/scripts"'
-CORE_LIBS := $(call pkg_libs,$(CORE_PKGS)) -ldl -lpthread -lm
-# Libraries that libcurl and libxml2 load anyway, named first: most of the
-# symbol lookups at start-up are theirs, and the dynamic loader searches
-# the libraries in the order they are needed, so these find their own
-# symbols without walking past forty others (a ninth of pecctl's start-up
-# CPU, `perf stat -r 40 pecctl version`). Not under the sanitizers, whose
-# runtime must come first.
+# libxml2 from its static archive: as a shared library it loads ICU and the
+# C++ runtime at every start, for converters pecctl never asks for; ICU is
+# loaded when libxml2 first calls it (core/icu_on_demand.c). zlib and liblzma
+# are what the archive needs besides.
+XML2_LIBS := -Wl,-Bstatic -lxml2 -Wl,-Bdynamic -lz -llzma
+CORE_LIBS := $(call pkg_libs,$(filter-out libxml-2.0,$(CORE_PKGS))) $(XML2_LIBS) -ldl -lpthread -lm
+# Libraries that libcurl loads anyway, named first: most of the symbol
+# lookups at start-up are theirs, and the dynamic loader searches the
+# libraries in the order they are needed, so these find their own symbols
+# without walking past thirty others (`perf stat -r 200 pecctl version`).
+# Not under the sanitizers, whose runtime must come first.
 ifneq ($(SAN),1)
-EARLY_LIBS := -Wl,--no-as-needed -lcrypto -lstdc++ -lgnutls -lssl -Wl,--as-needed
+EARLY_LIBS := -Wl,--no-as-needed -lcrypto -lgnutls -lssl -Wl,--as-needed
 endif
 
 CORE_SRC := $(wildcard core/*.c)
@@ -75,7 +79,7 @@ PECSIM := $(BUILD)/pecsim
 all: $(PECCTL) $(PLUGIN_SO) $(if $(SIM_SRC),$(PECSIM)) $(TEST_HELPERS) $(BUILD)/pecctl.pc
 
 $(PECCTL): $(CORE_OBJ)
-	$(CC) $(CFLAGS) $(SANITIZE) -rdynamic -o $@ $^ $(EARLY_LIBS) $(CORE_LIBS)
+	$(CC) $(CFLAGS) $(SANITIZE) -o $@ $^ $(EARLY_LIBS) $(CORE_LIBS)
 
 $(BUILD)/core/%.o: core/%.c | $(BUILD)/gen/embedded_lua.c
 	@mkdir -p $(dir $@)

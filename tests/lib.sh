@@ -216,7 +216,9 @@ print(json.dumps(v) if not isinstance(v, str) else v)' "$1"
 # run_unit NAME CORE_FILE...: builds tests/unit/NAME.c with the core files
 # it tests (sanitized when the suite is) and runs it; the program prints its
 # own TAP plan and results. Bails out when it does not build. UNIT_PKGS
-# names pkg-config modules it needs besides libsodium.
+# names pkg-config modules it needs besides libsodium; UNIT_LIBS, when set,
+# is linked instead of those modules' libraries (libxml2 from its static
+# archive, as pecctl links it).
 run_unit() {
 	_unit=$1
 	shift
@@ -226,10 +228,13 @@ run_unit() {
 		_unit_cflags="$_unit_cflags -fsanitize=address,undefined -fno-omit-frame-pointer \
 -fno-sanitize-recover=undefined"
 	fi
+	_unit_libs=${UNIT_LIBS:-}
+	# shellcheck disable=SC2086
+	[ -n "$_unit_libs" ] || [ -z "${UNIT_PKGS:-}" ] || _unit_libs=$(pkg-config --libs $UNIT_PKGS)
 	# shellcheck disable=SC2086
 	if ! cc $_unit_cflags -I"$TOP/core" -I"$TOP/core/include" \
 		$(pkg-config --cflags libcjson libsodium ${UNIT_PKGS:-}) -o "$T/$_unit" "$@" \
-		"$TOP/tests/unit/$_unit.c" $(pkg-config --libs libsodium ${UNIT_PKGS:-}) -lpthread \
+		"$TOP/tests/unit/$_unit.c" $(pkg-config --libs libsodium) $_unit_libs -lpthread \
 		>"$T/cc.log" 2>&1; then
 		echo "Bail out! cannot build tests/unit/$_unit.c"
 		sed 's/^/# /' "$T/cc.log"

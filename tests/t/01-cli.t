@@ -21,6 +21,16 @@ run_pecctl version
 is "$status" 0 "version exits 0"
 like "$out" '^pecctl [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI [0-9]+\.[0-9]+\)$' "version names the release and the ABI"
 
+# libxml2 is linked from its static archive (core/icu_on_demand.c): pecctl
+# starts without ICU and the C++ runtime that its shared library would load
+# (UBSan's runtime brings the C++ one of its own)
+loaded=$(LD_DEBUG=libs "$PECCTL_BIN" version 2>&1 >/dev/null | grep -o 'file=[^ ]*' | sort -u)
+like "$loaded" "libcurl" "the loader names the libraries pecctl starts with"
+unlike "$loaded" "libicu|libxml2" "no ICU or shared libxml2 among them"
+if [ "${PECCTL_SANITIZED:-}" != 1 ]; then
+	unlike "$loaded" "libstdc" "nor the C++ runtime"
+fi
+
 run_pecctl --version
 like "$out" '^pecctl [0-9]' "--version is version"
 

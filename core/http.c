@@ -9,6 +9,7 @@
 #include "http.h"
 #include "http_handles.h"
 #include "log.h"
+#include "proxy_env.h"
 #include "tls_store.h"
 
 #include <curl/curl.h>
@@ -481,6 +482,9 @@ struct http_session *http_session_new(const struct http_config *cfg, struct pecc
 		ok &= curl_easy_setopt(s->curl, CURLOPT_CAINFO, s->cacert) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
+	/* the proxy environment as libcurl reads it, read once (proxy_env.c);
+	 * the proxy itself is set per request, by the URL's scheme */
+	ok &= curl_easy_setopt(s->curl, CURLOPT_NOPROXY, proxy_env_no_proxy()) == CURLE_OK;
 	/* gzip answers decoded; the Accept-Encoding and User-Agent lines
 	 * themselves go out with the request's headers (header_list) */
 	ok &= curl_easy_setopt(s->curl, CURLOPT_ACCEPT_ENCODING, "gzip") == CURLE_OK;
@@ -971,6 +975,9 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	if (s->hooks.transport)
 		return transport_hop(s, hop, out, err);
 	ok &= curl_easy_setopt(s->curl, CURLOPT_URL, hop->url) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_PROXY,
+			       proxy_env_for_scheme(strncasecmp(hop->url, "http:", 5) == 0 ?
+						    "http" : "https")) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
 	/* The debug callback, our only view of the request headers as sent,

@@ -19,6 +19,8 @@ export XDG_CONFIG_HOME="$T/config" XDG_DATA_HOME="$T/data" XDG_STATE_HOME="$T/st
 export PECCTL_PLUGIN_PATH="$BUILD/plugins" PECCTL_SCRIPT_PATH="$TOP/scripts"
 export NO_COLOR=1
 unset PECCTL_VAULT_PASSPHRASE
+# the user's proxy would carry the tests' traffic: only 13-proxy.t sets one
+unset http_proxy https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 _tap_n=0
 _tap_failed=0
 _pids=""

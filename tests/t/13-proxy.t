@@ -36,40 +36,35 @@ fetch() {
 	asked=$(tail -n +$((_before + 1)) "$T/proxy.log")
 }
 
-fetch https://a.test/echo
-is "$out" "status 200 method GET" "no proxy variable: the server answers"
-is "$asked" "" "and the proxy is not asked"
+# check HOW DESCRIPTION [VAR=VALUE...]: an https:// fetch with those
+# variables, which must go HOW: "proxied" (answered through a tunnel the
+# proxy opened), "direct" (answered, the proxy not asked) or "refused" (sent
+# to a proxy that is not there: the test proxy not asked).
+check() {
+	_how=$1 _what=$2
+	shift 2
+	fetch https://a.test/echo "$@"
+	case $_how in
+	refused) like "$out" "^error " "$_what: the fetch fails" ;;
+	*) is "$out" "status 200 method GET" "$_what: the server answers" ;;
+	esac
+	case $_how in
+	proxied) like "$asked" "^CONNECT " "$_what: through the proxy" ;;
+	*) is "$asked" "" "$_what: the proxy is not asked" ;;
+	esac
+}
 
-fetch https://a.test/echo "https_proxy=$PROXY"
-is "$out" "status 200 method GET" "https_proxy: the server answers through the tunnel"
-like "$asked" "^CONNECT " "the proxy was asked for the tunnel"
-
-fetch https://a.test/echo "HTTPS_PROXY=$PROXY"
-like "$asked" "^CONNECT " "HTTPS_PROXY in upper case is taken too"
-
-fetch https://a.test/echo "all_proxy=$PROXY"
-is "$out" "status 200 method GET" "all_proxy: the server answers"
-like "$asked" "^CONNECT " "all_proxy is the fallback"
-
-fetch https://a.test/echo "https_proxy=" "ALL_PROXY=$PROXY"
-like "$asked" "^CONNECT " "https_proxy set to nothing counts as not set"
-
-fetch https://a.test/echo "https_proxy=http://127.0.0.1:1" "all_proxy=$PROXY"
-like "$out" "^error " "the scheme's own variable comes before all_proxy"
-is "$asked" "" "and all_proxy's proxy is not asked"
-
-fetch https://a.test/echo "https_proxy=$PROXY" "no_proxy=b.test,a.test"
-is "$out" "status 200 method GET" "no_proxy naming the host: the server answers"
-is "$asked" "" "directly"
-
-fetch https://a.test/echo "https_proxy=$PROXY" "NO_PROXY=*"
-is "$asked" "" "NO_PROXY=* sends everything directly"
-
-fetch https://a.test/echo "https_proxy=$PROXY" "no_proxy=b.test"
-like "$asked" "^CONNECT " "a host no_proxy does not name still goes through the proxy"
-
-fetch https://a.test/echo "http_proxy=$PROXY"
-is "$asked" "" "http_proxy is not for https:// URLs"
+check direct "no proxy variable"
+check proxied "https_proxy" "https_proxy=$PROXY"
+check proxied "HTTPS_PROXY in upper case" "HTTPS_PROXY=$PROXY"
+check proxied "all_proxy, the fallback" "all_proxy=$PROXY"
+check proxied "https_proxy set to nothing counts as not set" "https_proxy=" "ALL_PROXY=$PROXY"
+check refused "the scheme's own variable before all_proxy" \
+	"https_proxy=http://127.0.0.1:1" "all_proxy=$PROXY"
+check direct "no_proxy naming the host" "https_proxy=$PROXY" "no_proxy=b.test,a.test"
+check direct "NO_PROXY=*" "https_proxy=$PROXY" "NO_PROXY=*"
+check proxied "no_proxy naming another host" "https_proxy=$PROXY" "no_proxy=b.test"
+check direct "http_proxy, which is not for https:// URLs" "http_proxy=$PROXY"
 
 # (--sandbox makes libcurl tunnel even plain HTTP: the proxy is asked for
 # a tunnel to the test server, which speaks only HTTPS)

@@ -47,4 +47,20 @@ return {
 		result.generated = generated or nil
 		return result
 	end,
+
+	-- A batch was cut off while changing this mailbox's password, with no
+	-- vault keeping the new one as pending: the new password given, then the
+	-- one in use; whichever logs in says whether the portal made the change.
+	-- "done" (it did), "rerun" (it did not), or nil, err.
+	reconcile = function(ctx)
+		if not ctx.params.new_password then
+			return pecctl.fail("unknown_outcome", "no new password was given to try")
+		end
+		local works, err = rotation.which_works(ctx.account, ctx.provider,
+			{ ctx.params.new_password, ctx.session.password })
+		if works == 1 then return "done" end
+		if works == 2 then return "rerun" end
+		if err then return nil, err end
+		return pecctl.fail("auth", "neither the new password nor the one in use logs in to %s", ctx.account)
+	end,
 }

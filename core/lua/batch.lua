@@ -46,22 +46,34 @@ local function close_all(sessions)
 	return requests
 end
 
--- A mailbox a killed batch left between "start" and "end" while it was
--- rotating its password: the vault's reconcile (core/lua/reconcile.lua)
--- logs in with the pending password, then the current one, and keeps the
--- one that works. Returns "done" (the portal got the change: promoted),
--- "rerun" (it did not, or nothing was staged), or nil, message (a person
--- must look).
-local function reconcile_rotation(opts)
+-- A mailbox a killed batch left between "start" and "end" while its
+-- password was being changed: was the change made? With a vault, its
+-- reconcile (core/lua/reconcile.lua) logs in with the pending password, then
+-- the current one, and keeps the one that works. Without one, a procedure
+-- that knows both passwords answers through its reconcile(ctx)
+-- (password-change: the inventory gives the one in use and the new one).
+-- Returns "done" (the portal got the change), "rerun" (it did not, or
+-- nothing was staged), or nil, message (a person must look).
+local function reconcile_interrupted(proc, opts)
 	local vault = pecctl.vault
-	if not (vault and vault.reconcile and vault.available and vault.available()) then
-		return nil, string.format("interrupted mid-run in an earlier batch: run 'pecctl vault reconcile %s', " ..
-			"then run the batch again with --resume --retry-failed", opts.account)
+	if vault and vault.reconcile and vault.available and vault.available() then
+		local result, err = vault.reconcile(opts.account, opts.provider)
+		if not result then return nil, err.message end
+		if result.changed or result.outcome == "promoted" then return "done" end
+		return "rerun"
 	end
-	local result, err = vault.reconcile(opts.account, opts.provider)
-	if not result then return nil, err.message end
-	if result.changed or result.outcome == "promoted" then return "done" end
-	return "rerun"
+	if not proc.reconcile then
+		return nil, string.format("interrupted mid-run in an earlier batch, and with no vault to keep " ..
+			"the new password pecctl cannot tell whether the change was made: check the mailbox " ..
+			"(pecctl run verify-login --account %s --secret REF), then run the batch again with " ..
+			"--resume --retry-failed", opts.account)
+	end
+	local ctx, err = runner.prepare(proc, opts)
+	if not ctx then return nil, err.message end
+	local outcome
+	outcome, err = proc.reconcile(ctx)
+	if outcome == "done" or outcome == "rerun" then return outcome end
+	return nil, "interrupted mid-run in an earlier batch: " .. (err and err.message or "no answer")
 end
 
 -- run(proc, opts) -> status, code, message, requests
@@ -77,7 +89,7 @@ function batch.run(proc, opts)
 	local restore = tracking(sessions)
 	local ok, result, err
 	if opts.reconcile then
-		local outcome, why = reconcile_rotation(opts)
+		local outcome, why = reconcile_interrupted(proc, opts)
 		if outcome == "done" then
 			restore()
 			return "ok", "", "reconciled: the change was made before the earlier batch stopped", close_all(sessions)

@@ -108,10 +108,16 @@ function rotation.rotate(r)
 		if code == "unknown_outcome" then code = (err.status and err.status >= 500) and "portal" or "network" end
 		return pecctl.fail(code, "the password was not changed (the current one still works): %s", err.message)
 	end
+	if v then
+		return pecctl.fail("unknown_outcome",
+			"cannot tell whether the password of %s changed (%s), both passwords are kept in the " ..
+			"vault; run 'pecctl vault reconcile %s' later", r.key,
+			probe_err and probe_err.message or err.message, r.key)
+	end
 	return pecctl.fail("unknown_outcome",
-		"cannot tell whether the password of %s changed (%s)%s; run 'pecctl vault reconcile %s' later",
-		r.key, probe_err and probe_err.message or err.message,
-		v and ", both passwords are kept in the vault" or "", r.key)
+		"cannot tell whether the password of %s changed (%s); later, log in with the new one " ..
+		"('pecctl run verify-login --account %s --secret REF') to see", r.key,
+		probe_err and probe_err.message or err.message, r.key)
 end
 
 return rotation

@@ -50,9 +50,11 @@ function runner.params(proc, given)
 	return params
 end
 
+-- The ctx a procedure runs with: its parameters checked and resolved, the
+-- account bound to its provider and holding its password.
 -- opts: account, provider, params (name -> text), secret (reference to the
--- account's password), check, json. Returns result | nil, err.
-function runner.run(proc, opts)
+-- account's password), check, json. Returns ctx | nil, err.
+function runner.prepare(proc, opts)
 	local params, err = runner.params(proc, opts.params or {})
 	if not params then return nil, err end
 	local account
@@ -74,7 +76,7 @@ function runner.run(proc, opts)
 	password, err = pecctl.secrets.resolve(ref, "password of " .. opts.account)
 	if not password then return nil, err end
 	account.password = password
-	local ctx = {
+	return {
 		account = opts.account,
 		provider = account.provider,
 		params = params,
@@ -84,6 +86,12 @@ function runner.run(proc, opts)
 		log = pecctl.log,
 		prompt = pecctl.prompt,
 	}
+end
+
+-- opts as for runner.prepare. Returns result | nil, err.
+function runner.run(proc, opts)
+	local ctx, err = runner.prepare(proc, opts)
+	if not ctx then return nil, err end
 	return proc.run(ctx)
 end
 

@@ -129,6 +129,52 @@ start_https_echo_server() {
 	PORT=$(cat "$T/port")
 }
 
+# kill_batch_mid_change JOURNAL PECCTL_ARGS...: a password-change batch of
+# twenty mailboxes, killed with SIGKILL while some changes are made on the
+# portal but not yet answered. Every change (Aruba's and Legalmail's) is
+# applied and then answered 2.5 s late; pecctl runs in the background until
+# six mailboxes have ended and a second more, then is killed, and the faults
+# are cleared. Asserts it was cut off part-way, some mailboxes in the
+# middle; sets $starts and $ends, the journal's "start" and "end" lines.
+kill_batch_mid_change() {
+	_journal=$1
+	shift
+	admin POST /__sandbox/faults '[{"method":"POST","path":"/cambio-password","when":"after","action":"delay:2500"},
+	{"method":"POST","path":"/legalmail/api/v1/account/password","when":"after","action":"delay:2500"}]' >/dev/null
+	"$PECCTL_BIN" "$@" >"$T/killed.out" 2>"$T/killed.err" </dev/null &
+	_victim=$!
+	_i=0
+	while [ "$(journal_count end "$_journal")" -lt 6 ] && [ $_i -lt 400 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	sleep 1
+	kill -9 "$_victim"
+	wait "$_victim" 2>/dev/null
+	admin DELETE /__sandbox/faults >/dev/null
+	starts=$(journal_count start "$_journal")
+	ends=$(journal_count end "$_journal")
+	ok "$([ "$ends" -ge 6 ] && [ "$ends" -lt 20 ] && echo 0 || echo 1)" "the batch was killed part-way ($ends of 20 done)"
+	ok "$([ "$starts" -gt "$ends" ] && echo 0 || echo 1)" \
+		"with mailboxes cut off in the middle ($((starts - ends)) started, not ended)"
+}
+
+# sim_password_changes: how many password changes (Aruba's and Legalmail's
+# POSTs) have reached the emulator.
+sim_password_changes() {
+	admin GET /__sandbox/log | python3 -c '
+import json, sys
+print(sum(1 for e in json.load(sys.stdin) if e["method"] == "POST" and e["path"] in
+          ("/cambio-password", "/legalmail/api/v1/account/password")))'
+}
+
+# journal_count EVENT JOURNAL: how many lines of that event it holds (0 when
+# there is no journal yet).
+journal_count() {
+	_n=$(grep -c "\"event\":\"$1\"" "$2" 2>/dev/null)
+	echo "${_n:-0}"
+}
+
 # start_pecsim [STATE_FILE]: start the emulator on a free port with its own
 # TLS dir; sets $SIM_PORT, $SIM (127.0.0.1:PORT), $SIM_CA. Waits until it
 # answers.

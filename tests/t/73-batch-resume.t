@@ -16,38 +16,13 @@ is "$status" 0 "a vault is created"
 run_pecctl vault import "$T/passwords.csv"
 is "$status" 0 "and holds the twenty passwords"
 
-# Every change is applied by the portal and then answered 2.5 s late, so
-# the kill lands while some changes are done on the portal but not yet
-# confirmed here.
-admin POST /__sandbox/faults '[{"method":"POST","path":"/cambio-password","when":"after","action":"delay:2500"},
-	{"method":"POST","path":"/legalmail/api/v1/account/password","when":"after","action":"delay:2500"}]' >/dev/null
-
 journal="$T/journal.jsonl"
-"$PECCTL_BIN" --sandbox "$SIM" --cacert "$SIM_CA" batch password-change --inventory "$T/mailboxes.csv" \
-	--parallel 4 --journal "$journal" >"$T/out1" 2>"$T/err1" </dev/null &
-batch_pid=$!
-count_ends() {
-	n=$(grep -c '"event":"end"' "$journal" 2>/dev/null)
-	echo "${n:-0}"
-}
-i=0
-while [ "$(count_ends)" -lt 6 ] && [ $i -lt 400 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-sleep 1  # the next round has logged in and staged, its answers are held
-kill -9 "$batch_pid"
-wait "$batch_pid" 2>/dev/null
-starts=$(grep -c '"event":"start"' "$journal")
-ends=$(grep -c '"event":"end"' "$journal")
-ok "$([ "$ends" -ge 6 ] && [ "$ends" -lt 20 ] && echo 0 || echo 1)" "the batch was killed part-way ($ends of 20 done)"
-ok "$([ "$starts" -gt "$ends" ] && echo 0 || echo 1)" \
-	"with mailboxes cut off in the middle ($((starts - ends)) started, not ended)"
+kill_batch_mid_change "$journal" --sandbox "$SIM" --cacert "$SIM_CA" batch password-change \
+	--inventory "$T/mailboxes.csv" --parallel 4 --journal "$journal"
 
 run_pecctl vault list
 like "$out" "PENDING" "the vault holds their new passwords as pending"
 
-admin DELETE /__sandbox/faults >/dev/null
 run_sim batch password-change --inventory "$T/mailboxes.csv" --parallel 4 --journal "$journal" --resume \
 	--report "$T/report.csv"
 is "$status" 0 "the resumed batch ends with every mailbox done"
@@ -60,15 +35,7 @@ run_pecctl vault list
 unlike "$out" "PENDING" "nothing is left pending in the vault"
 
 # exactly once: one password change per mailbox reached the portals
-admin GET /__sandbox/log >"$T/log.json"
-python3 - "$T/log.json" >"$T/changes" <<'PYEOF'
-import json, sys
-log = json.load(open(sys.argv[1]))
-n = sum(1 for e in log if e["method"] == "POST" and e["path"] in
-        ("/cambio-password", "/legalmail/api/v1/account/password"))
-print(n)
-PYEOF
-is "$(cat "$T/changes")" 20 "the portals saw exactly twenty password changes"
+is "$(sim_password_changes)" 20 "the portals saw exactly twenty password changes"
 admin GET /__sandbox/state >"$T/state-after.json"
 python3 - "$T/state-after.json" >"$T/history" <<'PYEOF'
 import json, sys

@@ -13,35 +13,11 @@ start_pecsim "$T/state.json"
 mkdir -p "$XDG_CONFIG_HOME/pecctl"
 printf 'aruba.logins_per_minute = 0\ninfocert.logins_per_minute = 0\n' >"$XDG_CONFIG_HOME/pecctl/config"
 
-# Every change is applied by the portal and then answered 2.5 s late, so
-# the kill lands while some changes are made but not yet confirmed here.
-admin POST /__sandbox/faults '[{"method":"POST","path":"/cambio-password","when":"after","action":"delay:2500"},
-	{"method":"POST","path":"/legalmail/api/v1/account/password","when":"after","action":"delay:2500"}]' >/dev/null
-
 journal="$T/journal.jsonl"
-"$PECCTL_BIN" --sandbox "$SIM" --cacert "$SIM_CA" batch password-change --inventory "$T/mailboxes.csv" \
-	--parallel 4 --journal "$journal" >"$T/out1" 2>"$T/err1" </dev/null &
-batch_pid=$!
-count_ends() {
-	n=$(grep -c '"event":"end"' "$journal" 2>/dev/null)
-	echo "${n:-0}"
-}
-i=0
-while [ "$(count_ends)" -lt 6 ] && [ $i -lt 400 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-sleep 1  # the next round has logged in and submitted, its answers are held
-kill -9 "$batch_pid"
-wait "$batch_pid" 2>/dev/null
-starts=$(grep -c '"event":"start"' "$journal")
-ends=$(grep -c '"event":"end"' "$journal")
-ok "$([ "$ends" -ge 6 ] && [ "$ends" -lt 20 ] && echo 0 || echo 1)" "the batch was killed part-way ($ends of 20 done)"
-ok "$([ "$starts" -gt "$ends" ] && echo 0 || echo 1)" \
-	"with mailboxes cut off in the middle ($((starts - ends)) started, not ended)"
+kill_batch_mid_change "$journal" --sandbox "$SIM" --cacert "$SIM_CA" batch password-change \
+	--inventory "$T/mailboxes.csv" --parallel 4 --journal "$journal"
 ok "$([ ! -e "$XDG_DATA_HOME/pecctl/vault" ] && echo 0 || echo 1)" "and no vault anywhere"
 
-admin DELETE /__sandbox/faults >/dev/null
 run_sim batch password-change --inventory "$T/mailboxes.csv" --parallel 4 --journal "$journal" --resume \
 	--report "$T/report.csv"
 is "$status" 0 "the resumed batch ends with every mailbox done"
@@ -51,13 +27,7 @@ like "$(cat "$T/report.csv")" "reconciled: the change was made before the earlie
 	"a change the portal made before the kill is found by logging in, not made again"
 
 # exactly once: one password change per mailbox reached the portals
-admin GET /__sandbox/log >"$T/log.json"
-changes=$(python3 -c '
-import json, sys
-log = json.load(open(sys.argv[1]))
-print(sum(1 for e in log if e["method"] == "POST" and e["path"] in
-          ("/cambio-password", "/legalmail/api/v1/account/password")))' "$T/log.json")
-is "$changes" 20 "the portals saw exactly twenty password changes"
+is "$(sim_password_changes)" 20 "the portals saw exactly twenty password changes"
 
 # every mailbox now opens with the new password
 sed '1s/.*/account,secret/; 2,$s/,.*$/,env:NEW_PW/' "$T/accounts.csv" >"$T/new.csv"

@@ -975,9 +975,7 @@ static int perform_hop(struct http_session *s, struct http_hop *hop, struct curl
 	if (s->hooks.transport)
 		return transport_hop(s, hop, out, err);
 	ok &= curl_easy_setopt(s->curl, CURLOPT_URL, hop->url) == CURLE_OK;
-	ok &= curl_easy_setopt(s->curl, CURLOPT_PROXY,
-			       proxy_env_for_scheme(strncasecmp(hop->url, "http:", 5) == 0 ?
-						    "http" : "https")) == CURLE_OK;
+	ok &= curl_easy_setopt(s->curl, CURLOPT_PROXY, proxy_env_for_url(hop->url)) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK;
 	ok &= curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
 	/* The debug callback, our only view of the request headers as sent,

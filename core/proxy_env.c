@@ -18,7 +18,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
+#include <strings.h>
 #include "proxy_env.h"
 
 static struct {
@@ -61,10 +61,10 @@ static void read_proxy_env(void)
 		proxy.no_proxy = "";
 }
 
-const char *proxy_env_for_scheme(const char *scheme)
+const char *proxy_env_for_url(const char *url)
 {
 	pthread_once(&proxy_once, read_proxy_env);
-	return strcmp(scheme, "http") == 0 ? proxy.http : proxy.https;
+	return strncasecmp(url, "http:", 5) == 0 ? proxy.http : proxy.https;
 }
 
 const char *proxy_env_no_proxy(void)

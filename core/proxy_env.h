@@ -3,10 +3,10 @@
 #ifndef PECCTL_PROXY_ENV_H
 #define PECCTL_PROXY_ENV_H
 
-/* The proxy for a URL of that scheme ("http" or "https"): https_proxy or
- * HTTPS_PROXY (http_proxy only in lower case), else all_proxy or ALL_PROXY;
- * "" when none. */
-const char *proxy_env_for_scheme(const char *scheme);
+/* The proxy for that URL, by its scheme: https_proxy or HTTPS_PROXY for
+ * https:// (http_proxy, only in lower case, for http://), else all_proxy or
+ * ALL_PROXY; "" when none. */
+const char *proxy_env_for_url(const char *url);
 
 /* no_proxy, else NO_PROXY: the hosts reached without the proxy; "" when none. */
 const char *proxy_env_no_proxy(void);

@@ -73,7 +73,8 @@ local function reconcile_interrupted(proc, opts)
 	local outcome
 	outcome, err = proc.reconcile(ctx)
 	if outcome == "done" or outcome == "rerun" then return outcome end
-	return nil, "interrupted mid-run in an earlier batch: " .. (err and err.message or "no answer")
+	return nil, "interrupted mid-run in an earlier batch: " .. (err and err.message or "no answer") ..
+		"; check the mailbox, then run the batch again with --resume --retry-failed"
 end
 
 -- run(proc, opts) -> status, code, message, requests

@@ -53,7 +53,9 @@ end
 -- that knows both passwords answers through its reconcile(ctx)
 -- (password-change: the inventory gives the one in use and the new one).
 -- Returns "done" (the portal got the change), "rerun" (it did not, or
--- nothing was staged), or nil, message (a person must look).
+-- nothing was staged; with the ctx the procedure was asked with, when it
+-- was, for the run that follows: its secrets are resolved once, a cmd:
+-- run once, a person asked once), or nil, message (a person must look).
 local function reconcile_interrupted(proc, opts)
 	local vault = pecctl.vault
 	if vault and vault.reconcile and vault.available and vault.available() then
@@ -72,7 +74,7 @@ local function reconcile_interrupted(proc, opts)
 	if not ctx then return nil, err.message end
 	local outcome
 	outcome, err = proc.reconcile(ctx)
-	if outcome == "done" or outcome == "rerun" then return outcome end
+	if outcome == "done" or outcome == "rerun" then return outcome, nil, ctx end
 	return nil, "interrupted mid-run in an earlier batch: " .. (err and err.message or "no answer") ..
 		"; check the mailbox, then run the batch again with --resume --retry-failed"
 end
@@ -88,9 +90,10 @@ function batch.run(proc, opts)
 	end
 	local sessions = {}
 	local restore = tracking(sessions)
-	local ok, result, err
+	local ok, result, err, ctx
 	if opts.reconcile then
-		local outcome, why = reconcile_interrupted(proc, opts)
+		local outcome, why
+		outcome, why, ctx = reconcile_interrupted(proc, opts)
 		if outcome == "done" then
 			restore()
 			return "ok", "", "reconciled: the change was made before the earlier batch stopped", close_all(sessions)
@@ -99,7 +102,11 @@ function batch.run(proc, opts)
 			return "needs-action", "unknown_outcome", first_line(why), close_all(sessions)
 		end
 	end
-	ok, result, err = xpcall(runner.run, debug.traceback, proc, opts)
+	if ctx then
+		ok, result, err = xpcall(proc.run, debug.traceback, ctx)
+	else
+		ok, result, err = xpcall(runner.run, debug.traceback, proc, opts)
+	end
 	restore()
 	local requests = close_all(sessions)
 	if not ok then

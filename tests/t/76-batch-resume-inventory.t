@@ -56,4 +56,19 @@ like "$(cat "$T/err2")" "verify-login --account box0000@pec.it" "naming how to l
 unlike "$(cat "$T/err2")" "vault" "without sending the user to a vault"
 admin DELETE /__sandbox/faults >/dev/null
 
+# A mailbox a journal left started whose change never reached the portal:
+# the resume finds the password in use still works and changes it, asking
+# for that password once (its cmd: runs once, not for the check and again
+# for the run).
+export THIRD_PW=Terza.Password-2027
+printf '#!/bin/sh\necho asked >>"%s"\nprintf %%s "$NEW_PW"\n' "$T/asked" >"$T/password-in-use"
+chmod +x "$T/password-in-use"
+printf 'account,secret,param.new_password\nbox0001@pec.it,cmd:%s,env:THIRD_PW\n' "$T/password-in-use" \
+	>"$T/one.csv"
+printf '{"event":"start","account":"box0001@pec.it","line":2,"attempt":1}\n' >"$T/left.jsonl"
+run_sim batch password-change --inventory "$T/one.csv" --journal "$T/left.jsonl" --resume
+is "$status" 0 "a mailbox left started, its change never made, is changed on resume"
+is "$(sim_state_get 'm["box0001@pec.it"]["password"]')" "$THIRD_PW" "to the new password"
+is "$(wc -l <"$T/asked" | tr -d ' ')" 1 "the password in use was asked for once"
+
 done_testing

@@ -16,11 +16,11 @@
  * ucnv_open_72 with ICU 72): the definitions below match what the archive
  * was built against, and so does the library opened.
  */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <unicode/ucnv.h>
 #include <unicode/uvernum.h>
+#include "dl_symbol.h"
 
 #define ICU_LIBRARY "libicuuc.so." U_ICU_VERSION_SHORT
 /* The versioned name as a string: the argument is expanded first. */
@@ -53,12 +53,6 @@ static struct {
 static int icu_loaded;
 static pthread_once_t icu_once = PTHREAD_ONCE_INIT;
 
-/* As dlsym's manual writes it: the address lands in the pointer's bytes. */
-static int look_up(void *lib, void *slot, const char *name)
-{
-	return (*(void **)slot = dlsym(lib, name)) != NULL;
-}
-
 static void load_icu(void)
 {
 	void *lib = dlopen(ICU_LIBRARY, RTLD_NOW | RTLD_LOCAL);
@@ -66,13 +60,13 @@ static void load_icu(void)
 	if (!lib)
 		return;
 	/* kept open for the process: converters made from it may outlive any caller */
-	icu_loaded = look_up(lib, &icu.open, SYMBOL_NAME(ucnv_open)) &&
-		     look_up(lib, &icu.close, SYMBOL_NAME(ucnv_close)) &&
-		     look_up(lib, &icu.convert_ex, SYMBOL_NAME(ucnv_convertEx)) &&
-		     look_up(lib, &icu.set_to_u, SYMBOL_NAME(ucnv_setToUCallBack)) &&
-		     look_up(lib, &icu.set_from_u, SYMBOL_NAME(ucnv_setFromUCallBack)) &&
-		     look_up(lib, &icu.to_u_stop, SYMBOL_NAME(UCNV_TO_U_CALLBACK_STOP)) &&
-		     look_up(lib, &icu.from_u_stop, SYMBOL_NAME(UCNV_FROM_U_CALLBACK_STOP));
+	icu_loaded = dl_symbol(lib, SYMBOL_NAME(ucnv_open), &icu.open) &&
+		     dl_symbol(lib, SYMBOL_NAME(ucnv_close), &icu.close) &&
+		     dl_symbol(lib, SYMBOL_NAME(ucnv_convertEx), &icu.convert_ex) &&
+		     dl_symbol(lib, SYMBOL_NAME(ucnv_setToUCallBack), &icu.set_to_u) &&
+		     dl_symbol(lib, SYMBOL_NAME(ucnv_setFromUCallBack), &icu.set_from_u) &&
+		     dl_symbol(lib, SYMBOL_NAME(UCNV_TO_U_CALLBACK_STOP), &icu.to_u_stop) &&
+		     dl_symbol(lib, SYMBOL_NAME(UCNV_FROM_U_CALLBACK_STOP), &icu.from_u_stop);
 }
 
 /* Whether ICU is there to call; when not, says so in *err as ICU would. */

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <editline/readline.h>
+#include "dl_symbol.h"
 #include "line_editor.h"
 
 /* What libedit gives, looked up by name; NULL until line_editor_open. */
@@ -30,8 +31,7 @@ static struct {
 
 static int opened;
 
-/* As dlsym's manual writes it: the address lands in the pointer's bytes. */
-#define LOOK_UP(lib, slot, name) ((*(void **)&ed.slot = dlsym(lib, name)) != NULL)
+#define LOOK_UP(lib, slot, name) dl_symbol(lib, name, &ed.slot)
 
 /* Every symbol, or none (a libedit without one of them is not used). */
 static int look_up(void *lib)

@@ -159,6 +159,23 @@ kill_batch_mid_change() {
 		"with mailboxes cut off in the middle ($((starts - ends)) started, not ended)"
 }
 
+# resumed_after_kill JOURNAL INVENTORY: the batch kill_batch_mid_change cut
+# off, resumed (its report in $T/report.csv): it ends with every mailbox
+# done, none failed or left for a person, those done before the kill
+# skipped, and a change the portal made before the kill confirmed rather
+# than made again.
+resumed_after_kill() {
+	run_sim batch password-change --inventory "$2" --parallel 4 --journal "$1" --resume \
+		--report "$T/report.csv"
+	is "$status" 0 "the resumed batch ends with every mailbox done"
+	like "$out" "20 mailboxes .*: [0-9]+ ok, 0 failed, 0 needs-action, [0-9]+ skipped" \
+		"none failed or left for a person"
+	is "$(grep -c ',skipped,,done in an earlier run,' "$T/report.csv")" "$ends" \
+		"the ones done before the kill are skipped"
+	like "$(cat "$T/report.csv")" "reconciled: the change was made before the earlier batch stopped" \
+		"a change the portal made before the kill is confirmed, not made again"
+}
+
 # sim_password_changes: how many password changes (Aruba's and Legalmail's
 # POSTs) have reached the emulator.
 sim_password_changes() {

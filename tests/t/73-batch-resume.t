@@ -23,13 +23,7 @@ kill_batch_mid_change "$journal" --sandbox "$SIM" --cacert "$SIM_CA" batch passw
 run_pecctl vault list
 like "$out" "PENDING" "the vault holds their new passwords as pending"
 
-run_sim batch password-change --inventory "$T/mailboxes.csv" --parallel 4 --journal "$journal" --resume \
-	--report "$T/report.csv"
-is "$status" 0 "the resumed batch ends with every mailbox done"
-like "$out" "20 mailboxes .*: [0-9]+ ok, 0 failed, 0 needs-action, [0-9]+ skipped" "none failed"
-is "$(grep -c ',skipped,,done in an earlier run,' "$T/report.csv")" "$ends" "the ones done before the kill are skipped"
-like "$(cat "$T/report.csv")" "reconciled: the change was made before the earlier batch stopped" \
-	"a change the portal applied before the kill is confirmed, not made again"
+resumed_after_kill "$journal" "$T/mailboxes.csv"
 
 run_pecctl vault list
 unlike "$out" "PENDING" "nothing is left pending in the vault"

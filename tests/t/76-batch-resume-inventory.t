@@ -18,13 +18,7 @@ kill_batch_mid_change "$journal" --sandbox "$SIM" --cacert "$SIM_CA" batch passw
 	--inventory "$T/mailboxes.csv" --parallel 4 --journal "$journal"
 ok "$([ ! -e "$XDG_DATA_HOME/pecctl/vault" ] && echo 0 || echo 1)" "and no vault anywhere"
 
-run_sim batch password-change --inventory "$T/mailboxes.csv" --parallel 4 --journal "$journal" --resume \
-	--report "$T/report.csv"
-is "$status" 0 "the resumed batch ends with every mailbox done"
-like "$out" "20 mailboxes .*: [0-9]+ ok, 0 failed, 0 needs-action, [0-9]+ skipped" "none failed or left for a person"
-is "$(grep -c ',skipped,,done in an earlier run,' "$T/report.csv")" "$ends" "the ones done before the kill are skipped"
-like "$(cat "$T/report.csv")" "reconciled: the change was made before the earlier batch stopped" \
-	"a change the portal made before the kill is found by logging in, not made again"
+resumed_after_kill "$journal" "$T/mailboxes.csv"
 
 # exactly once: one password change per mailbox reached the portals
 is "$(sim_password_changes)" 20 "the portals saw exactly twenty password changes"
